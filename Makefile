@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# faultdemo: out-of-tree module, its tools and its tests.
+#
+#   make                  build faultdemo.ko for the running kernel
+#   make KVER=<version>   ... for an installed linux-headers-<version>
+#   make KDIR=<dir>       ... for a configured kernel tree
+#   make check            build, boot each supported kernel in a VM, run
+#                         the kselftests there (see README.md)
+
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+SRCDIR := $(CURDIR)
+
+.PHONY: all modules clean install modules_install headers_install check \
+	lint check-debug tools selftests FORCE
+
+all: modules
+
+kdir-check:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "faultdemo: no kernel headers in $(KDIR)." >&2; \
+		echo "faultdemo: install them: apt-get install linux-headers-$(KVER)" >&2; \
+		exit 2; \
+	fi
+
+modules: kdir-check
+	$(MAKE) -C $(KDIR) M=$(SRCDIR) modules
+
+modules_install: kdir-check
+	$(MAKE) -C $(KDIR) M=$(SRCDIR) modules_install
+
+headers_install:
+	install -D -m 0644 include/uapi/linux/faultdemo.h \
+		$(DESTDIR)$(PREFIX)/include/linux/faultdemo.h
+
+install: modules_install headers_install
+
+clean:
+	@if [ -f "$(KDIR)/Makefile" ]; then \
+		$(MAKE) -C $(KDIR) M=$(SRCDIR) clean; \
+	else \
+		rm -rf module/*.o module/.*.cmd *.o *.ko *.mod *.mod.c .*.cmd \
+			Module.symvers modules.order .tmp_versions; \
+	fi
+	$(MAKE) -C selftests/faultdemo clean >/dev/null 2>&1 || true
+
+check:
+	scripts/check.sh
+
+endif

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the faultdemo scripts: where things are cached and how a kernel
+# series ("6.1", "6.12") or a full version is resolved. Source, don't run.
+
+# Kernels, unpacked sources, initramfs images and VM run logs live here,
+# outside the repository.
+FAULTDEMO_CACHE=${FAULTDEMO_CACHE:-/var/cache/faultdemo}
+# Kernel series the project supports; the newest Debian build of each is used.
+FAULTDEMO_SERIES=${FAULTDEMO_SERIES:-"6.1 6.12"}
+
+fd_die() {
+	local rc=$1
+	shift
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+	exit "$rc"
+}
+
+fd_log() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+}
+
+# fd_kernel_dir VERSION-OR-SERIES: print the cache directory of the newest
+# unpacked kernel that matches, or fail.
+fd_kernel_dir() {
+	local want=$1 d best=
+	[ -d "$FAULTDEMO_CACHE/kernels" ] || return 1
+	for d in "$FAULTDEMO_CACHE"/kernels/*/; do
+		d=${d%/}
+		[ -f "$d/vmlinuz" ] || continue
+		case ${d##*/} in
+		"$want") best=$d; break ;;
+		"$want".[0-9]*|"$want"-[0-9]*) ;;
+		*) continue ;;
+		esac
+		if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "${best##*/}" "${d##*/}" | sort -V | tail -n 1)" = "${d##*/}" ]; then
+			best=$d
+		fi
+	done
+	[ -n "$best" ] || return 1
+	printf '%s\n' "$best"
+}
+
+# fd_kernel_version VERSION-OR-SERIES: the full version (uname -r) it means.
+fd_kernel_version() {
+	local d
+	d=$(fd_kernel_dir "$1") || return 1
+	printf '%s\n' "${d##*/}"
+}
