@@ -19,7 +19,7 @@ DESTDIR ?=
 SRCDIR := $(CURDIR)
 
 .PHONY: all modules clean install modules_install headers_install check \
-	lint check-debug tools selftests FORCE
+	demo dkms-check kdir-check
 
 all: modules
 
@@ -51,7 +51,15 @@ clean:
 	fi
 	$(MAKE) -C selftests/faultdemo clean >/dev/null 2>&1 || true
 
+# The whole suite on every supported kernel, in the test VM.
 check:
 	scripts/check.sh
+
+# Build, boot, load, show the fault paths.
+demo:
+	scripts/demo.sh
+
+dkms-check:
+	scripts/dkms-check.sh $(KVER)
 
 endif

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared by the faultdemo scripts: where things are cached and how a kernel
 # series ("6.1", "6.12") or a full version is resolved. Source, don't run.
 

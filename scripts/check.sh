@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole test suite, for every supported kernel:
+#   - build faultdemo.ko with W=1 (a warning is a failure)
+#   - dkms build
+#   - boot the kernel in the test VM, insmod, run the kselftests, rmmod
+# and last, one line "N passed, N failed, N skipped". Exit status 0 only if
+# nothing failed on any kernel.
+#
+# Usage: scripts/check.sh [KVER-OR-SERIES...]   (default: all supported)
+# Environment: FAULTDEMO_TESTS="a_test b_test" runs only those programs.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+cd "$top"
+
+t0=$(date +%s)
+kernels=()
+if [ $# -gt 0 ]; then
+	for k in "$@"; do
+		v=$(fd_kernel_version "$k") || fd_die 2 "unknown kernel '$k': run scripts/setup.sh"
+		kernels+=("$v")
+	done
+else
+	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
+		fd_die 2 "no kernels in $FAULTDEMO_CACHE: run scripts/setup.sh first"
+	mapfile -t kernels <"$FAULTDEMO_CACHE/kernels/supported"
+fi
+
+pass=0
+fail=0
+skip=0
+summary=()
+
+ok() {
+	echo "ok - $*"
+	pass=$((pass + 1))
+}
+
+not_ok() {
+	echo "not ok - $*"
+	fail=$((fail + 1))
+}
+
+build=$FAULTDEMO_CACHE/build
+mkdir -p "$build"
+
+# User-space tests do not depend on the kernel: build them once. They live
+# under the cache, which the guest sees through its 9p root.
+tests=$build/selftests
+rm -rf "$tests"
+mkdir -p "$tests"
+if make -s -C selftests/faultdemo OUTPUT="$tests" >"$build/selftests.log" 2>&1; then
+	ok "build selftests"
+else
+	cat "$build/selftests.log"
+	not_ok "build selftests"
+fi
+
+for kver in "${kernels[@]}"; do
+	echo "# ===== kernel $kver"
+	kp=$pass kf=$fail ks=$skip
+	out=$build/$kver
+	rm -rf "$out"
+	if ko=$("$here/build-module.sh" "$kver" "$out" W=1 2>"$build/module-$kver.log") &&
+		! grep -q 'warning:' "$build/module-$kver.log"; then
+		ok "build faultdemo.ko W=1 for $kver"
+	else
+		cat "$build/module-$kver.log"
+		not_ok "build faultdemo.ko W=1 for $kver"
+		summary+=("$kver: module did not build")
+		continue
+	fi
+
+	while read -r line; do
+		echo "$line"
+		case $line in
+		ok*) pass=$((pass + 1)) ;;
+		"not ok"*) fail=$((fail + 1)) ;;
+		esac
+	done < <("$here/dkms-check.sh" "$kver" 2>&1 || true)
+
+	vmlog=$build/vm-$kver.out
+	set +e
+	# shellcheck disable=SC2086
+	"$here/vm-run" --kernel "$kver" --timeout "${FAULTDEMO_VM_TIMEOUT:-1200}" -- \
+		"$here/guest-check.sh" "$ko" "$tests" ${FAULTDEMO_TESTS:-} 2>&1 | tee "$vmlog"
+	vmrc=${PIPESTATUS[0]}
+	set -e
+	res=$(grep -a '^faultdemo-check: ' "$vmlog" | tail -n 1 || true)
+	if [ -n "$res" ]; then
+		read -r _ _ p _ f _ s <<<"$res"
+		pass=$((pass + p))
+		fail=$((fail + f))
+		skip=$((skip + s))
+	fi
+	if [ "$vmrc" -ne 0 ] && { [ -z "$res" ] || [ "$fail" -eq "$kf" ]; }; then
+		not_ok "test VM on $kver exited $vmrc"
+	fi
+	summary+=("$kver: $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
+done
+
+echo "# ===== summary ($(($(date +%s) - t0))s)"
+for s in "${summary[@]}"; do
+	echo "# $s"
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

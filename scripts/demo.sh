@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The main job: build faultdemo.ko, boot a supported kernel in the test VM,
+# load the module, run the fault paths and show the device's counters.
+#
+# Usage: scripts/demo.sh [KVER-OR-SERIES...]   (default: every supported kernel)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+cd "$top"
+
+if [ $# -eq 0 ]; then
+	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
+		fd_die 2 "no kernels in $FAULTDEMO_CACHE: run scripts/setup.sh first"
+	mapfile -t want <"$FAULTDEMO_CACHE/kernels/supported"
+else
+	want=("$@")
+fi
+
+for k in "${want[@]}"; do
+	kver=$(fd_kernel_version "$k") || fd_die 2 "unknown kernel '$k': run scripts/setup.sh"
+	out=$FAULTDEMO_CACHE/build/demo-$kver
+	ko=$("$here/build-module.sh" "$kver" "$out")
+	cc -O2 -Wall -I include/uapi -o "$out/fault_paths" tools/example/fault_paths.c
+	echo "# faultdemo on $kver"
+	# shellcheck disable=SC2016 # expanded by the guest's shell
+	"$here/vm-run" --kernel "$kver" -- sh -c '
+		set -e
+		insmod "$1"
+		ls -l /dev/faultdemo
+		echo "# modinfo:"; modinfo -F parm "$1" | sed "s/^/#   /"
+		"$2"
+		rmmod faultdemo
+		echo "# module unloaded cleanly"' demo "$ko" "$out/fault_paths"
+done
