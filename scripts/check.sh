@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The whole test suite, for every supported kernel:
+# The whole test suite: lint (scripts/lint.sh), then for every supported
+# kernel:
 #   - build faultdemo.ko with W=1 (a warning is a failure)
 #   - dkms build
 #   - boot the kernel in the test VM, insmod, run the kselftests, rmmod
@@ -9,7 +10,8 @@
 # nothing failed on any kernel.
 #
 # Usage: scripts/check.sh [KVER-OR-SERIES...]   (default: all supported)
-# Environment: FAULTDEMO_TESTS="a_test b_test" runs only those programs.
+# Environment: FAULTDEMO_TESTS="a_test b_test" runs only those programs;
+# FAULTDEMO_LINT=0 skips the lint stage.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -49,6 +51,23 @@ not_ok() {
 build=$FAULTDEMO_CACHE/build
 mkdir -p "$build"
 
+# ok/not ok lines of a helper script count as tests.
+count_lines() {
+	local line
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		ok*) pass=$((pass + 1)) ;;
+		"not ok"*) fail=$((fail + 1)) ;;
+		esac
+	done
+}
+
+if [ "${FAULTDEMO_LINT:-1}" = 1 ]; then
+	echo "# ===== lint"
+	count_lines < <("$here/lint.sh" 2>&1 || true)
+fi
+
 # User-space tests do not depend on the kernel: build them once. They live
 # under the cache, which the guest sees through its 9p root.
 tests=$build/selftests
@@ -76,13 +95,7 @@ for kver in "${kernels[@]}"; do
 		continue
 	fi
 
-	while read -r line; do
-		echo "$line"
-		case $line in
-		ok*) pass=$((pass + 1)) ;;
-		"not ok"*) fail=$((fail + 1)) ;;
-		esac
-	done < <("$here/dkms-check.sh" "$kver" 2>&1 || true)
+	count_lines < <("$here/dkms-check.sh" "$kver" 2>&1 || true)
 
 	vmlog=$build/vm-$kver.out
 	set +e

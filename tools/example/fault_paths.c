@@ -25,7 +25,7 @@ static void show(const char *when)
 	unsigned int i;
 	FILE *f;
 
-	printf("%-24s", when);
+	printf("%-22s", when);
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		snprintf(path, sizeof(path),
 			 "/sys/class/misc/faultdemo/stats/%s", counters[i]);
@@ -52,8 +52,8 @@ int main(void)
 		perror("/dev/faultdemo");
 		return 1;
 	}
-	shared = mmap(NULL, 16 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	private = mmap(NULL, 16 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	shared = mmap(NULL, 64 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	private = mmap(NULL, 64 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (shared == MAP_FAILED || private == MAP_FAILED) {
 		perror("mmap");
 		return 1;
@@ -66,14 +66,18 @@ int main(void)
 	show("read page 1");
 	private[2 * pg] = 'p';		/* do_cow_fault: .fault with cow_page */
 	show("private write page 2");
-	shared[3 * pg] = 's';		/* do_shared_fault: .page_mkwrite */
+	shared[48 * pg] = 's';		/* do_shared_fault: .fault, .page_mkwrite */
+	show("shared write page 48");
+	shared[3 * pg] = 's';		/* mapped read-only by fault-around: */
+	show("shared write page 3");	/* do_wp_page -> .page_mkwrite */
+	shared[3 * pg] = 't';		/* writable now: no fault */
 	show("shared write page 3");
 	ioctl(fd, FAULTDEMO_IOC_CLEAN, &clean);	/* write back, write-protect */
-	shared[3 * pg] = 't';		/* do_wp_page -> .page_mkwrite again */
+	shared[3 * pg] = 'u';		/* do_wp_page -> .page_mkwrite again */
 	show("clean + write page 3");
 
-	printf("device page 2 byte: %d (private write stayed private)\n",
-	       shared[2 * pg]);
+	printf("cleaned %llu pages; device page 2 holds %d: the private write stayed private\n",
+	       (unsigned long long)clean.cleaned, shared[2 * pg]);
 	close(fd);
 	return 0;
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks, one "ok"/"not ok" line each:
+#   - checkpatch.pl --strict (from Debian's linux-source) on every module,
+#     uapi, selftest and tool source file
+#   - W=1 and sparse (C=2) builds of the module against every supported
+#     kernel; any warning fails
+#   - shellcheck on every script
+# Exceptions are listed in .checkpatch.conf with the reason for each.
+#
+# Usage: scripts/lint.sh
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+cd "$top"
+
+rc=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; rc=1; }
+comment() { while IFS= read -r l; do printf "# %s\n" "$l"; done; }
+
+src=$FAULTDEMO_CACHE/src/linux-source-6.12
+checkpatch=$src/scripts/checkpatch.pl
+[ -f "$checkpatch" ] || fd_die 2 "no $checkpatch: run scripts/setup.sh first"
+
+mapfile -t cfiles < <(git ls-files -- 'module/*.[ch]' 'include/*.h' \
+	'selftests/*.[ch]' 'tools/*.[ch]' 2>/dev/null || true)
+if [ "${#cfiles[@]}" -eq 0 ]; then
+	mapfile -t cfiles < <(find module include selftests tools -name '*.[ch]' 2>/dev/null | sort)
+fi
+out=$(perl "$checkpatch" --no-tree --strict --terse --show-types -f "${cfiles[@]}" 2>&1 |
+	grep -E '(ERROR|WARNING|CHECK):' || true)
+if [ -z "$out" ]; then
+	ok "checkpatch --strict: ${#cfiles[@]} files"
+else
+	comment <<<"$out"
+	not_ok "checkpatch --strict: $(echo "$out" | wc -l) findings"
+fi
+
+supported=()
+if [ -f "$FAULTDEMO_CACHE/kernels/supported" ]; then
+	mapfile -t supported <"$FAULTDEMO_CACHE/kernels/supported"
+fi
+for kver in "${supported[@]}"; do
+	b=$FAULTDEMO_CACHE/build/lint-$kver
+	rm -rf "$b"
+	if "$here/build-module.sh" "$kver" "$b" W=1 C=2 >/dev/null 2>"$b.log" &&
+		! grep -qE 'warning:|error:' "$b.log"; then
+		ok "W=1 C=2 (sparse) build for $kver"
+	else
+		comment <"$b.log"
+		not_ok "W=1 C=2 (sparse) build for $kver"
+	fi
+done
+
+mapfile -t shfiles < <(
+	{
+		find scripts .ci -type f
+	} | while read -r f; do
+		head -n 1 "$f" | grep -qE '^#!.*(ba|busybox )?sh' && echo "$f"
+	done | sort)
+if out=$(shellcheck -x "${shfiles[@]}" 2>&1); then
+	ok "shellcheck: ${#shfiles[@]} scripts"
+else
+	comment <<<"$out"
+	not_ok "shellcheck"
+fi
+exit "$rc"
