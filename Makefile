@@ -8,10 +8,10 @@
 #   make check            build, boot each supported kernel in a VM, run
 #                         the kselftests there (see README.md)
 
+# Kbuild reads the Kbuild file, never this one. dkms passes KERNELRELEASE.
 ifneq ($(KERNELRELEASE),)
-include $(src)/Kbuild
-else
-
+KVER ?= $(KERNELRELEASE)
+endif
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
@@ -61,5 +61,3 @@ demo:
 
 dkms-check:
 	scripts/dkms-check.sh $(KVER)
-
-endif
