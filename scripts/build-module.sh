@@ -10,16 +10,15 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
-[ $# -ge 2 ] || { echo "usage: ${0##*/} KVER OUTDIR [make args]" >&2; exit 2; }
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+[ $# -ge 2 ] || fd_die 2 "usage: ${0##*/} KVER OUTDIR [make args]"
 kver=$1
 out=$2
 shift 2
 
-kdir=/lib/modules/$kver/build
-if [ ! -f "$kdir/Makefile" ]; then
-	echo "${0##*/}: no headers for $kver: apt-get install linux-headers-$kver" >&2
-	exit 2
-fi
+kdir=$(fd_kernel_build "$kver") ||
+	fd_die 2 "no headers for $kver: apt-get install linux-headers-$kver"
 
 mkdir -p "$out"
 # Copy the sources (only newer files, so rebuilds stay incremental).

@@ -21,7 +21,8 @@ fd_log() {
 }
 
 # fd_kernel_dir VERSION-OR-SERIES: print the cache directory of the newest
-# unpacked kernel that matches, or fail.
+# unpacked kernel that matches, or fail. A series ("6.12") means Debian's
+# kernels only; "debug" means the debug kernel (build-debug-kernel.sh).
 fd_kernel_dir() {
 	local want=$1 d best=
 	[ -d "$FAULTDEMO_CACHE/kernels" ] || return 1
@@ -30,6 +31,7 @@ fd_kernel_dir() {
 		[ -f "$d/vmlinuz" ] || continue
 		case ${d##*/} in
 		"$want") best=$d; break ;;
+		*-faultdemo-debug) [ "$want" = debug ] || continue ;;
 		"$want".[0-9]*|"$want"-[0-9]*) ;;
 		*) continue ;;
 		esac
@@ -46,4 +48,17 @@ fd_kernel_version() {
 	local d
 	d=$(fd_kernel_dir "$1") || return 1
 	printf '%s\n' "${d##*/}"
+}
+
+# fd_kernel_build KVER: the kernel build directory external modules build
+# against: the installed headers, or the cache's own (debug kernel).
+fd_kernel_build() {
+	local k=$1
+	if [ -f "/lib/modules/$k/build/Makefile" ]; then
+		printf '%s\n' "/lib/modules/$k/build"
+	elif [ -f "$FAULTDEMO_CACHE/kernels/$k/lib/modules/$k/build/Makefile" ]; then
+		printf '%s\n' "$FAULTDEMO_CACHE/kernels/$k/lib/modules/$k/build"
+	else
+		return 1
+	fi
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build, once, a 6.12 kernel from Debian's linux-source-6.12 with the
+# debugging options that catch what a fault handler can get wrong: KASAN,
+# lockdep (PROVE_LOCKING), DEBUG_VM, PAGE_TABLE_CHECK, kmemleak,
+# DEBUG_ATOMIC_SLEEP, DEBUG_LIST. Everything the test VM needs (virtio, 9p,
+# overlayfs, serial console) is built in. The result is installed into the
+# kernel cache like a Debian kernel, as version <6.12.x>-faultdemo-debug, so
+# that `scripts/vm-run --kernel debug` boots it and external modules build
+# against its tree.
+#
+# Usage: scripts/build-debug-kernel.sh [--force]
+# A second run with the same configuration does nothing.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+
+force=0
+[ "${1:-}" = --force ] && force=1
+
+src=$FAULTDEMO_CACHE/src/linux-source-6.12
+[ -f "$src/Makefile" ] || fd_die 2 "no $src: run scripts/setup.sh first"
+frag=$here/debug-kernel.config
+obj=$FAULTDEMO_CACHE/debug-kernel
+key=$(cat "$frag" "$src/Makefile" | sha1sum | cut -c1-12)
+
+if [ "$force" -eq 0 ] && [ -f "$obj/.faultdemo-key" ] &&
+	[ "$(cat "$obj/.faultdemo-key")" = "$key" ] &&
+	[ -f "$obj/.faultdemo-kver" ] &&
+	[ -f "$FAULTDEMO_CACHE/kernels/$(cat "$obj/.faultdemo-kver")/vmlinuz" ]; then
+	fd_log "debug kernel $(cat "$obj/.faultdemo-kver"): up to date"
+	exit 0
+fi
+
+start=$(date +%s)
+mkdir -p "$obj"
+rm -f "$obj/.faultdemo-key"
+jobs=$(nproc)
+mk=(make -s -C "$src" O="$obj" -j"$jobs")
+
+"${mk[@]}" x86_64_defconfig >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+	"$src/kernel/configs/kvm_guest.config" "$frag" >/dev/null
+"${mk[@]}" olddefconfig >/dev/null
+
+# Every option of the fragment must have survived olddefconfig.
+missing=0
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=*) grep -qxF -- "$line" "$obj/.config" || { fd_log "not set: $line"; missing=1; } ;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }
+		opt=${opt%% *}
+		if grep -q "^$opt=" "$obj/.config"; then fd_log "still set: $opt"; missing=1; fi ;;
+	esac
+done <"$frag"
+[ "$missing" -eq 0 ] || fd_die 1 "debug kernel configuration incomplete"
+
+fd_log "building in $obj with $jobs jobs (takes a while)"
+"${mk[@]}" bzImage modules >"$obj/build.log" 2>&1 || {
+	tail -n 30 "$obj/build.log" >&2
+	fd_die 1 "debug kernel build failed (log: $obj/build.log)"
+}
+kver=$("${mk[@]}" kernelrelease)
+dest=$FAULTDEMO_CACHE/kernels/$kver
+rm -rf "$dest"
+mkdir -p "$dest"
+"${mk[@]}" INSTALL_MOD_PATH="$dest" INSTALL_MOD_STRIP=1 modules_install >/dev/null
+cp "$obj/arch/x86/boot/bzImage" "$dest/vmlinuz"
+cp "$obj/.config" "$dest/config"
+rm -f "$dest/lib/modules/$kver/build"
+ln -s "$obj" "$dest/lib/modules/$kver/build"
+echo "$kver" >"$obj/.faultdemo-kver"
+echo "$key" >"$obj/.faultdemo-key"
+fd_log "debug kernel $kver built in $(($(date +%s) - start))s, installed in $dest"
