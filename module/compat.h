@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * faultdemo: every kernel-version difference the module depends on, in one
+ * place. Supported: Debian's 6.1 and 6.12 kernels. Each shim names the
+ * upstream change it papers over, so that it can be dropped with the old
+ * kernel. The rest of the module uses the modern API only.
+ */
+#ifndef _FAULTDEMO_COMPAT_H
+#define _FAULTDEMO_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/pagemap.h>
+#include <linux/version.h>
+
+/*
+ * The only place that looks at the kernel version. (checkpatch rightly
+ * flags LINUX_VERSION_CODE in code meant for mainline; this module is
+ * built out of tree for several kernels on purpose.)
+ */
+#define FAULTDEMO_KERNEL_GE(a, b, c)	(KERNEL_VERSION(a, b, c) <= LINUX_VERSION_CODE)
+
+/*
+ * vm_flags became read-only behind vm_flags_set()/vm_flags_clear() in 6.3
+ * (per-VMA locking needs every writer to go through vma_start_write()).
+ * On 6.1 ->mmap holds mmap_lock for write and may assign directly.
+ */
+#if !FAULTDEMO_KERNEL_GE(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/*
+ * filemap_get_folio() returns NULL on a miss up to 6.3 and ERR_PTR(-ENOENT)
+ * from 6.4 on ("mm: return an ERR_PTR from __filemap_get_folio").
+ * faultdemo_filemap_get_folio() returns NULL on a miss on every kernel.
+ */
+static inline struct folio *
+faultdemo_filemap_get_folio(struct address_space *mapping, pgoff_t index)
+{
+	struct folio *folio = filemap_get_folio(mapping, index);
+
+#if FAULTDEMO_KERNEL_GE(6, 4, 0)
+	if (IS_ERR(folio))
+		return NULL;
+#endif
+	return folio;
+}
+
+/*
+ * generic_perform_write() advances iocb->ki_pos itself in 6.12 and in
+ * Debian's 6.1.192 (both checked in mm/filemap.c); older 6.1.y releases
+ * left that to the caller. Setting ki_pos from the saved position is
+ * correct either way, so no version test is needed.
+ */
+static inline ssize_t faultdemo_perform_write(struct kiocb *iocb,
+					      struct iov_iter *from)
+{
+	loff_t pos = iocb->ki_pos;
+	ssize_t ret = generic_perform_write(iocb, from);
+
+	if (ret > 0)
+		iocb->ki_pos = pos + ret;
+	return ret;
+}
+
+/*
+ * Splicing from the page cache: generic_file_splice_read() was replaced by
+ * filemap_splice_read() in 6.5 (ITER_PIPE removal).
+ */
+#if FAULTDEMO_KERNEL_GE(6, 5, 0)
+#define faultdemo_splice_read	filemap_splice_read
+#else
+#define faultdemo_splice_read	generic_file_splice_read
+#endif
+
+/*
+ * Largest order the buddy allocator hands out. MAX_ORDER was exclusive up
+ * to 6.3, inclusive in 6.4..6.7 ("mm, treewide: redefine MAX_ORDER
+ * sanely") and renamed MAX_PAGE_ORDER in 6.8. It is 10 (4 MiB with 4 KiB
+ * pages) on both x86-64 kernels.
+ */
+#if FAULTDEMO_KERNEL_GE(6, 8, 0)
+#define FAULTDEMO_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif FAULTDEMO_KERNEL_GE(6, 4, 0)
+#define FAULTDEMO_MAX_PAGE_ORDER	MAX_ORDER
+#else
+#define FAULTDEMO_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * Looking up the PTE of a VM_PFNMAP mapping: follow_pte() up to 6.11,
+ * replaced by follow_pfnmap_start()/follow_pfnmap_end() in 6.12. Both need
+ * mmap_lock (or the i_mmap lock) held; between start and end the page
+ * table lock is held, so the PTE - and the page it maps - cannot change.
+ * Nothing between them may sleep.
+ */
+struct faultdemo_pfnmap {
+	/* in */
+	struct vm_area_struct *vma;
+	unsigned long address;
+	/* out */
+	unsigned long pfn;
+	bool writable;
+	/* private */
+#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+	struct follow_pfnmap_args args;
+#else
+	pte_t *ptep;
+	spinlock_t *ptl;	/* page table lock: held from start to end */
+#endif
+};
+
+/* Returns true, with the page table lock held, if a PTE is present. */
+static inline bool __faultdemo_pfnmap_start(struct faultdemo_pfnmap *pm)
+{
+#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+	pm->args.vma = pm->vma;
+	pm->args.address = pm->address;
+	if (follow_pfnmap_start(&pm->args))
+		return false;
+	pm->pfn = pm->args.pfn;
+	pm->writable = pm->args.writable;
+	return true;
+#else
+	pte_t pte;
+
+	if (follow_pte(pm->vma->vm_mm, pm->address, &pm->ptep, &pm->ptl))
+		return false;
+	pte = ptep_get(pm->ptep);
+	pm->pfn = pte_pfn(pte);
+	pm->writable = pte_write(pte);
+	return true;
+#endif
+}
+
+/* __cond_lock() tells sparse that success means "lock taken". */
+#define faultdemo_pfnmap_start(pm)					\
+	__cond_lock(faultdemo_pfnmap, __faultdemo_pfnmap_start(pm))
+
+static inline void faultdemo_pfnmap_end(struct faultdemo_pfnmap *pm)
+{
+#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+	follow_pfnmap_end(&pm->args);
+	__release(faultdemo_pfnmap);	/* for sparse: unlock is out of line */
+#else
+	pte_unmap_unlock(pm->ptep, pm->ptl);
+#endif
+}
+
+/*
+ * Not shims, but traps checked in both trees:
+ * - alloc_pages_exact() and filemap_alloc_folio() are macros over the
+ *   *_noprof() exports in 6.12 (memory allocation profiling); calling them
+ *   by their plain names works on both.
+ * - ram_aops and alloc_anon_inode() exist and behave the same on both
+ *   (read_folio zero-fills, dirty_folio is noop_dirty_folio).
+ * - .map_pages runs under rcu_read_lock() on 6.12, and .fault of a VMA with
+ *   .map_pages may run under the per-VMA lock without mmap_lock.
+ */
+
+#endif /* _FAULTDEMO_COMPAT_H */

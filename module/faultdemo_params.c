@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultdemo: module parameters.
+ *
+ * Every parameter is checked by its own ->set(), both at load time (a bad
+ * value fails the load with -EINVAL) and, for the runtime-writable ones, on
+ * every write to /sys/module/faultdemo/parameters/<name>.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/limits.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "faultdemo.h"
+
+u64 faultdemo_size = SZ_64M;
+u64 faultdemo_reserved_size = SZ_1M;
+unsigned int faultdemo_readahead = 15;
+bool faultdemo_fault_around = true;
+
+/* The reserved window is one alloc_pages_exact() call. */
+static_assert(FAULTDEMO_RESERVED_SIZE_MAX <=
+	      (PAGE_SIZE << FAULTDEMO_MAX_PAGE_ORDER));
+/* The data area ends at or before the reserved window. */
+static_assert(FAULTDEMO_SIZE_MAX <= FAULTDEMO_RESERVED_OFFSET);
+
+/* Length of @val without a trailing newline, for error messages. */
+static int faultdemo_val_len(const char *val)
+{
+	return val ? (int)strcspn(val, "\n") : 0;
+}
+
+/*
+ * Parse "<number>[KMGT]" like memparse(), but reject trailing garbage and
+ * overflow, which memparse() silently accepts.
+ */
+static int faultdemo_parse_bytes(const char *val, u64 *bytes)
+{
+	unsigned long long num;
+	unsigned int shift = 0;
+	char buf[32];
+	size_t len;
+	char *s;
+
+	if (!val || strscpy(buf, val, sizeof(buf)) < 0)
+		return -EINVAL;
+	s = strim(buf);
+	len = strlen(s);
+	if (!len)
+		return -EINVAL;
+
+	switch (s[len - 1]) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	}
+	if (shift)
+		s[len - 1] = '\0';
+
+	if (kstrtoull(s, 0, &num) || num > (U64_MAX >> shift))
+		return -EINVAL;
+	*bytes = num << shift;
+	return 0;
+}
+
+static int faultdemo_get_u64(char *buffer, const struct kernel_param *kp)
+{
+	return scnprintf(buffer, PAGE_SIZE, "%llu\n", *(u64 *)kp->arg);
+}
+
+static int faultdemo_set_size(const char *val, const struct kernel_param *kp)
+{
+	u64 bytes;
+
+	if (faultdemo_parse_bytes(val, &bytes) ||
+	    bytes < FAULTDEMO_SIZE_MIN || bytes > FAULTDEMO_SIZE_MAX ||
+	    !IS_ALIGNED(bytes, PAGE_SIZE)) {
+		pr_err("size=%.*s: must be a multiple of %lu in [%lu, %llu] bytes (K/M/G/T suffixes allowed)\n",
+		       faultdemo_val_len(val), val ?: "", PAGE_SIZE,
+		       FAULTDEMO_SIZE_MIN, FAULTDEMO_SIZE_MAX);
+		return -EINVAL;
+	}
+	*(u64 *)kp->arg = bytes;
+	return 0;
+}
+
+static int faultdemo_set_reserved_size(const char *val,
+				       const struct kernel_param *kp)
+{
+	u64 bytes;
+
+	if (faultdemo_parse_bytes(val, &bytes) ||
+	    bytes > FAULTDEMO_RESERVED_SIZE_MAX ||
+	    !IS_ALIGNED(bytes, PAGE_SIZE)) {
+		pr_err("reserved_size=%.*s: must be 0 or a multiple of %lu in [%lu, %lu] bytes (K/M suffixes allowed)\n",
+		       faultdemo_val_len(val), val ?: "", PAGE_SIZE,
+		       PAGE_SIZE, (unsigned long)FAULTDEMO_RESERVED_SIZE_MAX);
+		return -EINVAL;
+	}
+	*(u64 *)kp->arg = bytes;
+	return 0;
+}
+
+static int faultdemo_set_readahead(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int pages;
+
+	if (!val || kstrtouint(val, 0, &pages) ||
+	    pages > FAULTDEMO_READAHEAD_MAX) {
+		pr_err("readahead=%.*s: must be an integer in [0, %u] (pages)\n",
+		       faultdemo_val_len(val), val ?: "",
+		       FAULTDEMO_READAHEAD_MAX);
+		return -EINVAL;
+	}
+	/* Read locklessly by .fault: see faultdemo_readahead_pages(). */
+	WRITE_ONCE(*(unsigned int *)kp->arg, pages);
+	return 0;
+}
+
+static int faultdemo_set_fault_around(const char *val,
+				      const struct kernel_param *kp)
+{
+	bool on;
+
+	/* A bare "fault_around" means Y, as for any bool parameter. */
+	if (!val) {
+		on = true;
+	} else if (kstrtobool(val, &on)) {
+		pr_err("fault_around=%.*s: must be a boolean (Y/N, 1/0)\n",
+		       faultdemo_val_len(val), val);
+		return -EINVAL;
+	}
+	/* Read locklessly by mmap: see faultdemo_fault_around_enabled(). */
+	WRITE_ONCE(*(bool *)kp->arg, on);
+	return 0;
+}
+
+static const struct kernel_param_ops faultdemo_size_ops = {
+	.set = faultdemo_set_size,
+	.get = faultdemo_get_u64,
+};
+
+static const struct kernel_param_ops faultdemo_reserved_size_ops = {
+	.set = faultdemo_set_reserved_size,
+	.get = faultdemo_get_u64,
+};
+
+static const struct kernel_param_ops faultdemo_readahead_ops = {
+	.set = faultdemo_set_readahead,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops faultdemo_fault_around_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = faultdemo_set_fault_around,
+	.get = param_get_bool,
+};
+
+module_param_cb(size, &faultdemo_size_ops, &faultdemo_size, 0444);
+__MODULE_PARM_TYPE(size, "ullong");
+MODULE_PARM_DESC(size,
+		 "Bytes in the data area at mmap offset 0: a multiple of PAGE_SIZE in [PAGE_SIZE, 1T], K/M/G/T suffixes accepted (default 64M). Memory is spent only on pages touched. Read-only after load.");
+
+module_param_cb(reserved_size, &faultdemo_reserved_size_ops,
+		&faultdemo_reserved_size, 0444);
+__MODULE_PARM_TYPE(reserved_size, "ullong");
+MODULE_PARM_DESC(reserved_size,
+		 "Bytes in the physically contiguous reserved window at mmap offset 1T (FAULTDEMO_RESERVED_OFFSET): 0 disables it, else a multiple of PAGE_SIZE up to 4M, K/M suffixes accepted (default 1M). Allocated at load. Read-only after load.");
+
+module_param_cb(readahead, &faultdemo_readahead_ops, &faultdemo_readahead,
+		0644);
+__MODULE_PARM_TYPE(readahead, "uint");
+MODULE_PARM_DESC(readahead,
+		 "Pages one .fault inserts into the page cache after the faulting page, so that the next fault's fault-around maps them: 0..1024 (default 15). Writable at runtime.");
+
+module_param_cb(fault_around, &faultdemo_fault_around_ops,
+		&faultdemo_fault_around, 0644);
+__MODULE_PARM_TYPE(fault_around, "bool");
+MODULE_PARM_DESC(fault_around,
+		 "Give new mappings of the data area a .map_pages handler (fault-around) (default Y). Writable at runtime; affects mappings created afterwards.");

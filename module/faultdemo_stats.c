@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultdemo: per-cpu counters and the device's sysfs attributes.
+ *
+ * /sys/class/misc/faultdemo/{size,reserved_size,reserved_offset}
+ * /sys/class/misc/faultdemo/stats/<counter>, stats/pages_cached, stats/reset
+ */
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <linux/sysfs.h>
+
+#include "faultdemo.h"
+
+DEFINE_PER_CPU(struct faultdemo_pcpu_stats, faultdemo_pcpu_stats);
+
+/**
+ * faultdemo_stat_read() - sum of one counter over all CPUs
+ * @item: the counter
+ *
+ * Counters of CPUs that went offline are kept and included.
+ *
+ * Return: the current sum (not an atomic snapshot).
+ */
+unsigned long faultdemo_stat_read(enum faultdemo_stat_item item)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu(faultdemo_pcpu_stats, cpu).count[item]);
+	return sum;
+}
+
+/**
+ * faultdemo_stat_reset() - zero every counter on every CPU
+ *
+ * An increment racing with the reset on another CPU may survive it or be
+ * lost; taking a lock in the fault path to prevent that is not worth it.
+ */
+void faultdemo_stat_reset(void)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < FAULTDEMO_STAT_NR; i++)
+			WRITE_ONCE(per_cpu(faultdemo_pcpu_stats, cpu).count[i], 0);
+}
+
+/* Geometry: fixed at load, so plain reads. */
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", faultdemo_size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t reserved_size_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", faultdemo_reserved_size);
+}
+static DEVICE_ATTR_RO(reserved_size);
+
+static ssize_t reserved_offset_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", FAULTDEMO_RESERVED_OFFSET);
+}
+static DEVICE_ATTR_RO(reserved_offset);
+
+static struct attribute *faultdemo_dev_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_reserved_size.attr,
+	&dev_attr_reserved_offset.attr,
+	NULL,
+};
+
+static const struct attribute_group faultdemo_dev_group = {
+	.attrs = faultdemo_dev_attrs,
+};
+
+/* Counters: one attribute per item, sharing one show routine. */
+
+struct faultdemo_stat_attr {
+	struct device_attribute attr;
+	enum faultdemo_stat_item item;
+};
+
+static ssize_t faultdemo_stat_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct faultdemo_stat_attr *sa =
+		container_of(attr, struct faultdemo_stat_attr, attr);
+
+	return sysfs_emit(buf, "%lu\n", faultdemo_stat_read(sa->item));
+}
+
+#define FAULTDEMO_STAT_ATTR(_name, _item)				\
+	static struct faultdemo_stat_attr faultdemo_stat_attr_##_name = {	\
+		.attr = __ATTR(_name, 0444, faultdemo_stat_show, NULL),	\
+		.item = _item,						\
+	}
+
+FAULTDEMO_STAT_ATTR(fault_read, FAULTDEMO_STAT_FAULT_READ);
+FAULTDEMO_STAT_ATTR(fault_cow, FAULTDEMO_STAT_FAULT_COW);
+FAULTDEMO_STAT_ATTR(fault_shared, FAULTDEMO_STAT_FAULT_SHARED);
+FAULTDEMO_STAT_ATTR(map_pages, FAULTDEMO_STAT_MAP_PAGES);
+FAULTDEMO_STAT_ATTR(page_mkwrite, FAULTDEMO_STAT_PAGE_MKWRITE);
+FAULTDEMO_STAT_ATTR(sigbus, FAULTDEMO_STAT_SIGBUS);
+FAULTDEMO_STAT_ATTR(readahead, FAULTDEMO_STAT_READAHEAD);
+FAULTDEMO_STAT_ATTR(clean, FAULTDEMO_STAT_CLEAN);
+
+/* Not a counter: pages in the page cache right now. */
+static ssize_t pages_cached_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(faultdemo_mapping()->nrpages));
+}
+static DEVICE_ATTR_RO(pages_cached);
+
+/* Any write zeroes all counters. */
+static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	faultdemo_stat_reset();
+	return count;
+}
+static DEVICE_ATTR_WO(reset);
+
+static struct attribute *faultdemo_stats_attrs[] = {
+	&faultdemo_stat_attr_fault_read.attr.attr,
+	&faultdemo_stat_attr_fault_cow.attr.attr,
+	&faultdemo_stat_attr_fault_shared.attr.attr,
+	&faultdemo_stat_attr_map_pages.attr.attr,
+	&faultdemo_stat_attr_page_mkwrite.attr.attr,
+	&faultdemo_stat_attr_sigbus.attr.attr,
+	&faultdemo_stat_attr_readahead.attr.attr,
+	&faultdemo_stat_attr_clean.attr.attr,
+	&dev_attr_pages_cached.attr,
+	&dev_attr_reset.attr,
+	NULL,
+};
+
+static const struct attribute_group faultdemo_stats_group = {
+	.name = "stats",
+	.attrs = faultdemo_stats_attrs,
+};
+
+/*
+ * Attached through miscdevice.groups, so that they exist exactly as long
+ * as the device and udev sees them at KOBJ_ADD.
+ */
+const struct attribute_group *faultdemo_sysfs_groups[] = {
+	&faultdemo_dev_group,
+	&faultdemo_stats_group,
+	NULL,
+};
