@@ -3,7 +3,7 @@
  * The three file-backed fault paths of /dev/faultdemo, one page each, and
  * the device's counters around them.
  *
- * Build: cc -Wall -I include/uapi -o fault_paths tools/example/fault_paths.c
+ * Build it from the top of the tree with -I include/uapi (see README.md).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +13,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/faultdemo.h>
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Real loads and stores that the compiler may not drop or merge. */
+#define LOAD(p)		__atomic_load_n(&(p), __ATOMIC_RELAXED)
+#define STORE(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 
 static const char * const counters[] = {
 	"fault_read", "fault_cow", "fault_shared", "map_pages",
@@ -26,12 +32,12 @@ static void show(const char *when)
 	FILE *f;
 
 	printf("%-22s", when);
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(counters); i++) {
 		snprintf(path, sizeof(path),
 			 "/sys/class/misc/faultdemo/stats/%s", counters[i]);
 		f = fopen(path, "r");
 		if (!f || !fgets(buf, sizeof(buf), f))
-			strcpy(buf, "?\n");
+			snprintf(buf, sizeof(buf), "?");
 		if (f)
 			fclose(f);
 		buf[strcspn(buf, "\n")] = 0;
@@ -44,7 +50,7 @@ int main(void)
 {
 	struct faultdemo_clean clean = { 0 };
 	long pg = sysconf(_SC_PAGESIZE);
-	volatile char *shared, *private;
+	char *shared, *private;
 	int fd;
 
 	fd = open("/dev/faultdemo", O_RDWR);
@@ -60,24 +66,24 @@ int main(void)
 	}
 	show("start");
 
-	(void)shared[0];		/* do_read_fault: .fault (+ read-ahead) */
+	LOAD(shared[0]);		/* do_read_fault: .fault (+ read-ahead) */
 	show("read page 0");
-	(void)shared[pg];		/* do_fault_around: .map_pages */
+	LOAD(shared[pg]);		/* do_fault_around: .map_pages */
 	show("read page 1");
-	private[2 * pg] = 'p';		/* do_cow_fault: .fault with cow_page */
+	STORE(private[2 * pg], 'p');	/* do_cow_fault: .fault, cow_page */
 	show("private write page 2");
-	shared[48 * pg] = 's';		/* do_shared_fault: .fault, .page_mkwrite */
+	STORE(shared[48 * pg], 's');	/* do_shared_fault: .page_mkwrite */
 	show("shared write page 48");
-	shared[3 * pg] = 's';		/* mapped read-only by fault-around: */
+	STORE(shared[3 * pg], 's');	/* read-only PTE from fault-around: */
 	show("shared write page 3");	/* do_wp_page -> .page_mkwrite */
-	shared[3 * pg] = 't';		/* writable now: no fault */
+	STORE(shared[3 * pg], 't');	/* writable now: no fault */
 	show("shared write page 3");
 	ioctl(fd, FAULTDEMO_IOC_CLEAN, &clean);	/* write back, write-protect */
-	shared[3 * pg] = 'u';		/* do_wp_page -> .page_mkwrite again */
+	STORE(shared[3 * pg], 'u');	/* do_wp_page, .page_mkwrite again */
 	show("clean + write page 3");
 
 	printf("cleaned %llu pages; device page 2 holds %d: the private write stayed private\n",
-	       (unsigned long long)clean.cleaned, shared[2 * pg]);
+	       (unsigned long long)clean.cleaned, LOAD(shared[2 * pg]));
 	close(fd);
 	return 0;
 }
