@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Error paths: bad ioctls and pointers, ranges past the end, overflowing
+ * offsets, permissions, module parameters out of range at runtime and at
+ * load time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+
+FIXTURE(errors)
+{
+	int fd;
+	size_t ps;
+	struct faultdemo_geometry g;
+};
+
+FIXTURE_SETUP(errors)
+{
+	int ret;
+
+	ret = fdemo_set_defaults();
+	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
+	self->ps = fdemo_page_size();
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
+}
+
+FIXTURE_TEARDOWN(errors)
+{
+	fdemo_set_defaults();
+	close(self->fd);
+}
+
+static int ioctl_errno(int fd, unsigned long cmd, void *arg)
+{
+	if (ioctl(fd, cmd, arg) == 0)
+		return 0;
+	return errno;
+}
+
+TEST_F(errors, unknown_ioctl)
+{
+	char buf[64] = { 0 };
+
+	EXPECT_EQ(ENOTTY, ioctl_errno(self->fd, _IO(FAULTDEMO_IOC_MAGIC, 0), NULL));
+	EXPECT_EQ(ENOTTY, ioctl_errno(self->fd, _IO(FAULTDEMO_IOC_MAGIC, 0x7f), NULL));
+	EXPECT_EQ(ENOTTY, ioctl_errno(self->fd, _IOR('x', 1, int), buf));
+	/* The right number with the wrong size or direction is another ioctl. */
+	EXPECT_EQ(ENOTTY, ioctl_errno(self->fd, _IOR(FAULTDEMO_IOC_MAGIC, 0x01, __u32),
+				      buf));
+	EXPECT_EQ(ENOTTY, ioctl_errno(self->fd,
+				      _IOW(FAULTDEMO_IOC_MAGIC, 0x01,
+					   struct faultdemo_geometry), buf));
+	EXPECT_EQ(ENOTTY, ioctl_errno(self->fd, _IOR(FAULTDEMO_IOC_MAGIC, 0x02,
+						     struct faultdemo_clean), buf));
+}
+
+/* A page of each kind: PROT_NONE, read-only, and one with a guard after it. */
+struct bad_pages {
+	char *none;
+	char *ro;
+	char *edge;	/* last bytes of a writable page followed by PROT_NONE */
+};
+
+static int bad_pages_get(struct bad_pages *b, size_t ps)
+{
+	char *p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	memset(p, 0, 4 * ps);
+	if (mprotect(p, ps, PROT_NONE) || mprotect(p + ps, ps, PROT_READ) ||
+	    mprotect(p + 3 * ps, ps, PROT_NONE))
+		return -errno;
+	b->none = p;
+	b->ro = p + ps;
+	b->edge = p + 3 * ps;
+	return 0;
+}
+
+TEST_F(errors, geometry_bad_pointers)
+{
+	struct bad_pages b;
+
+	ASSERT_EQ(0, bad_pages_get(&b, self->ps));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_GET_GEOMETRY, NULL));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_GET_GEOMETRY, (void *)1));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_GET_GEOMETRY, b.none));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_GET_GEOMETRY, b.ro));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_GET_GEOMETRY,
+				      b.edge - sizeof(struct faultdemo_geometry) + 8));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_GET_GEOMETRY,
+				      (void *)-4096L));
+	/* And the good case still works. */
+	EXPECT_EQ(0, ioctl_errno(self->fd, FAULTDEMO_IOC_GET_GEOMETRY,
+				 b.edge - sizeof(struct faultdemo_geometry)));
+	munmap(b.none, 4 * self->ps);
+}
+
+TEST_F(errors, clean_bad_pointers)
+{
+	struct faultdemo_clean *c;
+	struct bad_pages b;
+
+	ASSERT_EQ(0, bad_pages_get(&b, self->ps));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_CLEAN, NULL));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_CLEAN, (void *)1));
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_CLEAN, b.none));
+	/* Readable but not writable: "cleaned" cannot be stored. */
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_CLEAN, b.ro));
+	c = (struct faultdemo_clean *)(b.edge - sizeof(*c) + 8);
+	EXPECT_EQ(EFAULT, ioctl_errno(self->fd, FAULTDEMO_IOC_CLEAN, c));
+	c = (struct faultdemo_clean *)(b.edge - sizeof(*c));
+	c->offset = 0;
+	c->length = self->ps;
+	EXPECT_EQ(0, ioctl_errno(self->fd, FAULTDEMO_IOC_CLEAN, c));
+	munmap(b.none, 4 * self->ps);
+}
+
+TEST_F(errors, clean_bad_ranges)
+{
+	const __u64 size = self->g.size, ps = self->ps;
+	static const struct { __u64 off, len; } bad[] = {
+		{ 1, 0 },
+		{ 0, 1 },
+		{ 512, 4096 },
+		{ 0, 4096 + 8 },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, bad[i].off, bad[i].len, NULL))
+			TH_LOG("offset %llu length %llu",
+			       (unsigned long long)bad[i].off,
+			       (unsigned long long)bad[i].len);
+	/* Past the end, or running past it. */
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, size, ps, NULL));
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, size + ps, 0, NULL));
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, size - ps, 2 * ps, NULL));
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, 0, size + ps, NULL));
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, FAULTDEMO_RESERVED_OFFSET, ps, NULL));
+	/* offset + length overflows */
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, ps, -ps, NULL));
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, -ps, 2 * ps, NULL));
+	EXPECT_EQ(-EINVAL, fdemo_clean(self->fd, size - ps, -(size - ps) & -ps, NULL));
+	/* The edges that are fine. */
+	EXPECT_EQ(0, fdemo_clean(self->fd, size - ps, ps, NULL));
+	EXPECT_EQ(0, fdemo_clean(self->fd, size - ps, 0, NULL));
+	EXPECT_EQ(0, fdemo_clean(self->fd, 0, size, NULL));
+	EXPECT_EQ(0, fdemo_clean(self->fd, 0, 0, NULL));
+}
+
+static int map_errno(int fd, size_t len, int prot, off_t off)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, off);
+
+	if (p != MAP_FAILED) {
+		munmap(p, len);
+		return 0;
+	}
+	return errno;
+}
+
+TEST_F(errors, mmap_offsets)
+{
+	const off_t size = self->g.size, ps = self->ps;
+	const off_t res = FAULTDEMO_RESERVED_OFFSET;
+	int err;
+
+	/* Past the end of the data area is allowed (SIGBUS on access). */
+	EXPECT_EQ(0, map_errno(self->fd, ps, PROT_READ, size));
+	EXPECT_EQ(0, map_errno(self->fd, 2 * ps, PROT_READ, size - ps));
+	EXPECT_EQ(0, map_errno(self->fd, ps, PROT_READ, res - ps));
+	/* ... but not into the reserved window. */
+	EXPECT_EQ(EINVAL, map_errno(self->fd, 2 * ps, PROT_READ, res - ps));
+	EXPECT_EQ(EINVAL, map_errno(self->fd, res + ps, PROT_READ, 0));
+	/* Unaligned offset: the core says EINVAL. */
+	EXPECT_EQ(EINVAL, map_errno(self->fd, ps, PROT_READ, 8));
+	/* Far away, or offset + length overflowing. */
+	EXPECT_EQ(EINVAL, map_errno(self->fd, ps, PROT_READ, res << 4));
+	err = map_errno(self->fd, 2 * ps, PROT_READ, 0x7ffffffffffff000LL);
+	EXPECT_TRUE(err == EINVAL || err == EOVERFLOW) TH_LOG("errno %d", err);
+	err = map_errno(self->fd, 2 * ps, PROT_READ, -ps);
+	EXPECT_TRUE(err == EINVAL || err == EOVERFLOW) TH_LOG("errno %d", err);
+	err = map_errno(self->fd, 1UL << 46, PROT_READ, res - ps);
+	EXPECT_TRUE(err == EINVAL || err == ENOMEM) TH_LOG("errno %d", err);
+}
+
+TEST_F(errors, mmap_access_mode)
+{
+	int ro, wo;
+
+	ro = fdemo_open(O_RDONLY);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(EACCES, map_errno(ro, self->ps, PROT_READ | PROT_WRITE, 0));
+	EXPECT_EQ(0, map_errno(ro, self->ps, PROT_READ, 0));
+	close(ro);
+	wo = fdemo_open(O_WRONLY);
+	ASSERT_LE(0, wo);
+	EXPECT_EQ(EACCES, map_errno(wo, self->ps, PROT_READ, 0));
+	close(wo);
+}
+
+TEST_F(errors, rw_past_end)
+{
+	const off_t size = self->g.size, ps = self->ps;
+	char *buf, *chk;
+
+	buf = malloc(2 * ps);
+	chk = malloc(2 * ps);
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, chk);
+	memset(buf, 0x3c, 2 * ps);
+
+	/* Straddling the end: what fits is written, short count. */
+	EXPECT_EQ(ps, pwrite(self->fd, buf, 2 * ps, size - ps));
+	EXPECT_EQ(ps, pread(self->fd, chk, 2 * ps, size - ps));
+	EXPECT_EQ(0, memcmp(buf, chk, ps));
+	/* At or after the end. */
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(self->fd, buf, ps, size));
+	EXPECT_EQ(ENOSPC, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(self->fd, buf, 1, size + ps));
+	EXPECT_EQ(ENOSPC, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(self->fd, buf, 1, FAULTDEMO_RESERVED_OFFSET));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, pread(self->fd, chk, ps, size));
+	EXPECT_EQ(0, pread(self->fd, chk, ps, size + 123));
+	/* write() at the end through the file position. */
+	ASSERT_EQ(size, lseek(self->fd, size, SEEK_SET));
+	errno = 0;
+	EXPECT_EQ(-1, write(self->fd, buf, 8));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, read(self->fd, chk, 8));
+	free(buf);
+	free(chk);
+}
+
+TEST_F(errors, rw_bad_buffers)
+{
+	struct bad_pages b;
+	ssize_t n;
+
+	ASSERT_EQ(0, bad_pages_get(&b, self->ps));
+	errno = 0;
+	EXPECT_EQ(-1, pread(self->fd, b.none, 8, 0));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(self->fd, b.none, 8, 0));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pread(self->fd, b.ro, 8, 0));
+	EXPECT_EQ(EFAULT, errno);
+	/* Running into PROT_NONE: a short read or EFAULT, nothing else. */
+	errno = 0;
+	n = pread(self->fd, b.edge - 8, 16, 0);
+	EXPECT_TRUE(n == 8 || (n == -1 && errno == EFAULT)) TH_LOG("n=%zd", n);
+	munmap(b.none, 4 * self->ps);
+}
+
+TEST_F(errors, device_node_and_nonroot_open)
+{
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, stat(FDEMO_DEV, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = open(FDEMO_DEV, O_RDWR);
+		if (fd >= 0 || errno != EACCES)
+			_exit(1);
+		fd = open(FDEMO_DEV, O_RDONLY);
+		if (fd >= 0 || errno != EACCES)
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(errors, runtime_params)
+{
+	static const char * const bad_ra[] = { "5000", "1025", "-1", "abc" };
+	__u64 v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_ra); i++) {
+		EXPECT_EQ(-EINVAL, fdemo_param_set("readahead", bad_ra[i]))
+			TH_LOG("readahead=\"%s\"", bad_ra[i]);
+		ASSERT_EQ(0, fdemo_param_get("readahead", &v));
+		EXPECT_EQ(FDEMO_DEF_READAHEAD, v);
+	}
+	EXPECT_EQ(0, fdemo_param_set("readahead", "1024"));
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
+	EXPECT_EQ(1024, self->g.readahead);
+	EXPECT_EQ(0, fdemo_param_set("readahead", "0"));
+	ASSERT_EQ(0, fdemo_param_get("readahead", &v));
+	EXPECT_EQ(0, v);
+
+	EXPECT_EQ(-EINVAL, fdemo_param_set("fault_around", "maybe"));
+	EXPECT_EQ(0, fdemo_param_set("fault_around", "N"));
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
+	EXPECT_EQ(0, self->g.fault_around);
+
+	/* Load-time only. */
+	EXPECT_NE(0, fdemo_param_set("size", "4096"));
+	EXPECT_NE(0, fdemo_param_set("reserved_size", "0"));
+	ASSERT_EQ(0, fdemo_param_get("size", &v));
+	EXPECT_EQ(self->g.size, v);
+}
+
+TEST_F(errors, stats_reset)
+{
+	struct fdemo_stats s;
+	char buf[16];
+	char *p;
+
+	p = mmap(NULL, 2 * self->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd,
+		 self->g.size - self->ps);
+	ASSERT_NE(MAP_FAILED, p);
+	fdemo_poke(p, 1);
+	munmap(p, 2 * self->ps);
+	ASSERT_EQ(0, fdemo_stats(&s));
+	EXPECT_LE(1, s.fault_cow);
+	EXPECT_LE(1, s.pages_cached);
+
+	ASSERT_EQ(0, fdemo_stats_reset());
+	ASSERT_EQ(0, fdemo_stats(&s));
+	EXPECT_EQ(0, s.fault_read + s.fault_cow + s.fault_shared + s.map_pages);
+	EXPECT_EQ(0, s.page_mkwrite + s.sigbus + s.readahead + s.clean);
+	/* pages_cached is a level, not an event count. */
+	EXPECT_LE(1, s.pages_cached);
+	/* reset is write-only. */
+	EXPECT_NE(0, fdemo_read_file(FDEMO_STATS_DIR "/reset", buf, sizeof(buf)));
+}
+
+/* Load-time parameter checks: the module must not load. */
+FIXTURE(load)
+{
+	int kmsg;
+};
+
+FIXTURE_SETUP(load)
+{
+	self->kmsg = -1;
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set");
+	if (fdemo_loaded())
+		ASSERT_EQ(0, fdemo_unload_retry());
+	self->kmsg = fdemo_kmsg_open();
+}
+
+FIXTURE_TEARDOWN(load)
+{
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+	if (fdemo_reload(""))
+		fprintf(stderr, "# could not reload faultdemo with defaults\n");
+}
+
+TEST_F(load, bad_params_fail)
+{
+	static const char * const bad[] = {
+		"size=0", "size=4097", "size=2T", "size=1025G", "size=junk",
+		"reserved_size=8M", "reserved_size=4100", "reserved_size=5M",
+		"readahead=5000", "readahead=1025", "readahead=-1",
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ret = fdemo_load(bad[i]);
+		if (!ret)
+			fdemo_unload_retry();
+		EXPECT_EQ(-EINVAL, ret) TH_LOG("insmod faultdemo %s", bad[i]);
+		EXPECT_FALSE(fdemo_loaded()) TH_LOG("%s", bad[i]);
+		EXPECT_NE(0, access(FDEMO_DEV, F_OK));
+		if (self->kmsg >= 0)
+			EXPECT_TRUE(fdemo_kmsg_find(self->kmsg, "faultdemo"))
+				TH_LOG("no kernel message for %s", bad[i]);
+	}
+	ASSERT_EQ(0, fdemo_load(""));
+	EXPECT_TRUE(fdemo_loaded());
+}
+
+TEST_F(load, edge_params_load)
+{
+	static const struct {
+		const char *params;
+		__u64 size, reserved, ra, fa;
+	} good[] = {
+		{ "size=4096", 4096, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
+		{ "size=128K", 128 << 10, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
+		{ "size=1T", 1ULL << 40, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
+		{ "reserved_size=0", FDEMO_DEF_SIZE, 0, FDEMO_DEF_READAHEAD, 1 },
+		{ "reserved_size=4M", FDEMO_DEF_SIZE, 4 << 20, FDEMO_DEF_READAHEAD, 1 },
+		{ "readahead=1024 fault_around=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED,
+		  1024, 0 },
+		{ "readahead=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED, 0, 1 },
+	};
+	struct faultdemo_geometry g;
+	__u64 v = 0x1234, r = 0;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		ASSERT_EQ(0, fdemo_load(good[i].params)) TH_LOG("%s", good[i].params);
+		fd = fdemo_open(O_RDWR);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fdemo_geometry(fd, &g));
+		EXPECT_EQ(good[i].size, g.size) TH_LOG("%s", good[i].params);
+		EXPECT_EQ(good[i].reserved, g.reserved_size);
+		EXPECT_EQ(good[i].ra, g.readahead);
+		EXPECT_EQ(good[i].fa, g.fault_around);
+		/* The last page works, the one after it does not. */
+		EXPECT_EQ(8, pwrite(fd, &v, 8, g.size - 8));
+		EXPECT_EQ(8, pread(fd, &r, 8, g.size - 8));
+		EXPECT_EQ(v, r);
+		errno = 0;
+		EXPECT_EQ(-1, pwrite(fd, &v, 8, g.size));
+		EXPECT_EQ(ENOSPC, errno);
+		close(fd);
+		ASSERT_EQ(0, fdemo_unload_retry());
+	}
+	ASSERT_EQ(0, fdemo_load(""));
+}
+
+TEST_HARNESS_MAIN

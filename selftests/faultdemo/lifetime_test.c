@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module lifetime: the module cannot go while a file or a mapping (data or
+ * reserved window, in this or another process) still refers to it, can go
+ * after the last one, and repeated load/use/unload cycles leak nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+
+#define RES	FAULTDEMO_RESERVED_OFFSET
+
+FIXTURE(lifetime)
+{
+	size_t ps;
+};
+
+FIXTURE_SETUP(lifetime)
+{
+	int ret;
+
+	self->ps = fdemo_page_size();
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set");
+	ret = fdemo_set_defaults();
+	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(lifetime)
+{
+	if (fdemo_reload(""))
+		fprintf(stderr, "# could not reload faultdemo with defaults\n");
+}
+
+/* rmmod must fail and leave the module fully there. */
+static void expect_busy(struct __test_metadata *_metadata, const char *why)
+{
+	__u64 refcnt = 0;
+	int ret;
+
+	ret = fdemo_unload();
+	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EAGAIN || ret == -EBUSY)
+		TH_LOG("%s: delete_module returned %d", why, ret);
+	EXPECT_TRUE(fdemo_loaded()) TH_LOG("%s: module gone", why);
+	EXPECT_EQ(0, access(FDEMO_DEV, F_OK));
+	EXPECT_EQ(0, fdemo_read_u64(FDEMO_MODULE_DIR "/refcnt", &refcnt));
+	EXPECT_LE(1, refcnt) TH_LOG("%s", why);
+}
+
+static void expect_unloads(struct __test_metadata *_metadata, const char *why)
+{
+	__u64 refcnt = ~0ULL;
+
+	EXPECT_EQ(0, fdemo_read_u64(FDEMO_MODULE_DIR "/refcnt", &refcnt));
+	EXPECT_EQ(0, refcnt) TH_LOG("%s", why);
+	EXPECT_EQ(0, fdemo_unload()) TH_LOG("%s", why);
+	EXPECT_FALSE(fdemo_loaded());
+	EXPECT_NE(0, access(FDEMO_CLASS_DIR, F_OK));
+}
+
+TEST_F(lifetime, busy_while_open)
+{
+	int fd;
+
+	fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	expect_busy(_metadata, "open");
+	close(fd);
+	expect_unloads(_metadata, "closed");
+}
+
+static void busy_while_mapped(struct __test_metadata *_metadata, size_t len,
+			      __u64 off)
+{
+	char *p;
+	int fd;
+
+	fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	fdemo_dirty(p, len / fdemo_page_size(), 0xd00d);
+	close(fd);
+	expect_busy(_metadata, "mapped after close");
+	/* The mapping still works and sees the same memory. */
+	EXPECT_EQ(0xd00d, fdemo_peek(p + len - fdemo_page_size()));
+	fdemo_poke(p, 0xd11d);
+	EXPECT_EQ(0xd11d, fdemo_peek(p));
+	munmap(p, len);
+	expect_unloads(_metadata, "unmapped");
+}
+
+TEST_F(lifetime, busy_while_data_mapped)
+{
+	busy_while_mapped(_metadata, 16 * self->ps, 0);
+}
+
+TEST_F(lifetime, busy_while_reserved_mapped)
+{
+	busy_while_mapped(_metadata, FDEMO_DEF_RESERVED, RES);
+}
+
+TEST_F(lifetime, busy_while_private_mapped)
+{
+	char *p;
+	int fd;
+
+	fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 4 * self->ps, PROT_READ, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	expect_busy(_metadata, "private mapping");
+	munmap(p, 4 * self->ps);
+	expect_unloads(_metadata, "unmapped");
+}
+
+/* A child holds the only mapping; the module goes when the child exits. */
+TEST_F(lifetime, busy_while_child_maps)
+{
+	int pfd[2], rfd[2], status;
+	char c = 0;
+	pid_t pid;
+	char *p;
+	int fd;
+
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, pipe(rfd));
+	fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 4 * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(fd);
+		close(pfd[1]);
+		fdemo_poke(p, 1);
+		if (write(rfd[1], "x", 1) != 1)
+			_exit(1);
+		if (read(pfd[0], &c, 1) != 0)
+			_exit(2);
+		_exit(fdemo_peek(p) == 1 ? 0 : 3);
+	}
+	close(pfd[0]);
+	ASSERT_EQ(1, read(rfd[0], &c, 1));
+	munmap(p, 4 * self->ps);
+	close(fd);
+	expect_busy(_metadata, "child maps");
+	close(pfd[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	expect_unloads(_metadata, "child gone");
+}
+
+/*
+ * Load, use, unload 20 times: nothing is left behind.  Each cycle caches
+ * 16 MiB of data pages and uses a 4 MiB reserved window, so a leak of
+ * either is far above the noise of MemFree.
+ */
+TEST_F_TIMEOUT(lifetime, load_unload_cycles, 240)
+{
+	const size_t npages = 4096, len = npages * self->ps, chunk = 1 << 20;
+	const size_t rlen = 4 << 20;
+	long free0, free1, leak;
+	struct fdemo_stats s;
+	size_t off;
+	__u64 ent;
+	int i, fd;
+	char *p, *r, *buf;
+
+	buf = malloc(chunk);
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0x5c, chunk);
+	ASSERT_EQ(0, fdemo_unload_retry());
+	sync();
+	fdemo_write_file("/proc/sys/vm/drop_caches", "3");
+	free0 = fdemo_meminfo_kb("MemFree");
+	ASSERT_LT(0, free0);
+
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, fdemo_load("reserved_size=4M")) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, fdemo_stats(&s));
+		ASSERT_EQ(0, s.pages_cached) TH_LOG("cycle %d", i);
+		fd = fdemo_open(O_RDWR);
+		ASSERT_LE(0, fd);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		r = mmap(NULL, rlen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, RES);
+		ASSERT_NE(MAP_FAILED, r);
+		/* fresh: zero data, zero window */
+		ASSERT_EQ(0, fdemo_peek(p + 8)) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, fdemo_peek(r + rlen - 8)) TH_LOG("cycle %d", i);
+		for (off = 0; off < len; off += chunk)
+			ASSERT_EQ((ssize_t)chunk, pwrite(fd, buf, chunk, off));
+		fdemo_dirty(p, 64, i + 1);
+		fdemo_dirty(r, rlen / self->ps, i + 1);
+		ent = fdemo_pagemap_one(p + 63 * self->ps);
+		ASSERT_EQ(PM_PRESENT | PM_FILE, ent & (PM_PRESENT | PM_FILE));
+		ASSERT_EQ(0, fdemo_stats(&s));
+		ASSERT_EQ(npages, s.pages_cached) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, fdemo_clean(fd, 0, 0, NULL));
+		munmap(p, len);
+		munmap(r, rlen);
+		close(fd);
+		ASSERT_EQ(0, fdemo_unload()) TH_LOG("cycle %d", i);
+	}
+
+	sync();
+	fdemo_write_file("/proc/sys/vm/drop_caches", "3");
+	free1 = fdemo_meminfo_kb("MemFree");
+	leak = free0 - free1;
+	TH_LOG("MemFree before %ld kB, after %ld kB", free0, free1);
+	/* A leaking cycle loses 20 MiB: allow 64 MiB of noise in all. */
+	EXPECT_GT(64 * 1024, leak);
+	free(buf);
+	ASSERT_EQ(0, fdemo_load(""));
+	ASSERT_EQ(0, fdemo_stats(&s));
+	EXPECT_EQ(0, s.pages_cached);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reserved window at FAULTDEMO_RESERVED_OFFSET: remap_pfn_range() at
+ * mmap() time, so it never faults (MAP_SHARED); its bounds; VM_DONTEXPAND;
+ * MAP_PRIVATE copies on store; contents live as long as the module.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+
+#define RES	FAULTDEMO_RESERVED_OFFSET
+
+FIXTURE(reserved)
+{
+	int fd;
+	size_t ps;
+	size_t n;		/* pages in the window */
+	struct faultdemo_geometry g;
+	struct fdemo_stats s0;
+};
+
+FIXTURE_SETUP(reserved)
+{
+	int ret;
+
+	ret = fdemo_set_defaults();
+	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
+	self->ps = fdemo_page_size();
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
+	if (!self->g.reserved_size)
+		SKIP(return, "reserved window disabled (reserved_size=0)");
+	self->n = self->g.reserved_size / self->ps;
+	ASSERT_EQ(0, fdemo_stats_reset());
+	ASSERT_EQ(0, fdemo_stats(&self->s0));
+}
+
+FIXTURE_TEARDOWN(reserved)
+{
+	close(self->fd);
+}
+
+static void expect_no_handler(struct __test_metadata *_metadata,
+			      const struct fdemo_stats *s0)
+{
+	struct fdemo_stats s1, d;
+
+	ASSERT_EQ(0, fdemo_stats(&s1));
+	fdemo_stats_sub(&s1, s0, &d);
+	EXPECT_EQ(0, d.fault_read + d.fault_cow + d.fault_shared);
+	EXPECT_EQ(0, d.map_pages + d.page_mkwrite + d.sigbus);
+}
+
+TEST_F(reserved, offset_published)
+{
+	__u64 off, rs;
+
+	ASSERT_EQ(0, fdemo_read_u64(FDEMO_CLASS_DIR "/reserved_offset", &off));
+	EXPECT_EQ(RES, off);
+	EXPECT_EQ(RES, self->g.reserved_offset);
+	ASSERT_EQ(0, fdemo_param_get("reserved_size", &rs));
+	EXPECT_EQ(rs, self->g.reserved_size);
+	EXPECT_EQ(0, self->g.reserved_size % self->ps);
+}
+
+/* Everything is mapped by mmap() itself; touching it all takes no fault. */
+TEST_F(reserved, no_faults_shared)
+{
+	char vmflags[512];
+	long f0, f1;
+	char *p;
+
+	p = mmap(NULL, self->g.reserved_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, RES);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	/*
+	 * pagemap cannot show it (the page walker skips VM_PFNMAP vmas);
+	 * smaps walks it but counts no struct-page backed memory there.
+	 */
+	f0 = fdemo_faults();
+	fdemo_touch(p, self->n);
+	fdemo_dirty(p, self->n, 0x4e5);
+	f1 = fdemo_faults();
+	EXPECT_EQ(0, f1 - f0);
+	expect_no_handler(_metadata, &self->s0);
+
+	ASSERT_EQ(0, fdemo_smaps_vmflags(p, vmflags, sizeof(vmflags)));
+	TH_LOG("VmFlags:%s", vmflags);
+	EXPECT_TRUE(fdemo_vmflag(vmflags, "io"));
+	EXPECT_TRUE(fdemo_vmflag(vmflags, "pf"));
+	EXPECT_TRUE(fdemo_vmflag(vmflags, "dd"));
+	EXPECT_TRUE(fdemo_vmflag(vmflags, "de"));
+	EXPECT_TRUE(fdemo_vmflag(vmflags, "sh"));
+	EXPECT_EQ(0, fdemo_smaps_kb(p, "Rss"));
+	munmap(p, self->g.reserved_size);
+}
+
+/* Data mappings are ordinary file mappings: no pf/io. */
+TEST_F(reserved, data_area_not_pfnmap)
+{
+	char vmflags[512];
+	char *p;
+
+	p = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, fdemo_smaps_vmflags(p, vmflags, sizeof(vmflags)));
+	EXPECT_FALSE(fdemo_vmflag(vmflags, "pf"));
+	EXPECT_FALSE(fdemo_vmflag(vmflags, "io"));
+	munmap(p, self->ps);
+}
+
+/* Contents persist across mappings and processes. */
+TEST_F(reserved, content_persists)
+{
+	size_t len = self->g.reserved_size;
+	__u64 seed = fdemo_seed();
+	int status;
+	pid_t pid;
+	size_t i;
+	char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < len / 8; i++)
+		((__u64 *)p)[i] = fdemo_pattern(seed, i * 8);
+	munmap(p, len);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd = fdemo_open(O_RDWR);
+		char *q;
+
+		if (fd < 0)
+			_exit(1);
+		q = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, RES);
+		if (q == MAP_FAILED)
+			_exit(2);
+		if (fdemo_check(q, 0, len, seed) != -1)
+			_exit(3);
+		fdemo_poke(q + len - 8, 0xfeedface);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, fdemo_check(p, 0, len - 8, seed));
+	EXPECT_EQ(0xfeedface, fdemo_peek(p + len - 8));
+	munmap(p, len);
+}
+
+/* A part of the window maps the matching part. */
+TEST_F(reserved, partial_mapping)
+{
+	char *all, *part;
+
+	if (self->n < 8)
+		SKIP(return, "window too small");
+	all = mmap(NULL, self->g.reserved_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->fd, RES);
+	ASSERT_NE(MAP_FAILED, all);
+	part = mmap(NULL, 4 * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    self->fd, RES + 3 * self->ps);
+	ASSERT_NE(MAP_FAILED, part) TH_LOG("mmap: %s", strerror(errno));
+	fdemo_poke(all + 3 * self->ps, 0x333);
+	fdemo_poke(part + 3 * self->ps + 8, 0x666);
+	EXPECT_EQ(0x333, fdemo_peek(part));
+	EXPECT_EQ(0x666, fdemo_peek(all + 6 * self->ps + 8));
+	EXPECT_EQ(fdemo_pagemap_one(all + 4 * self->ps) & PM_PFN_MASK,
+		  fdemo_pagemap_one(part + self->ps) & PM_PFN_MASK);
+	/* The last page alone. */
+	munmap(part, 4 * self->ps);
+	part = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd,
+		    RES + self->g.reserved_size - self->ps);
+	ASSERT_NE(MAP_FAILED, part);
+	fdemo_poke(all + self->g.reserved_size - self->ps, 0x999);
+	EXPECT_EQ(0x999, fdemo_peek(part));
+	munmap(part, self->ps);
+	munmap(all, self->g.reserved_size);
+}
+
+static int map_errno(int fd, size_t len, __u64 off)
+{
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+
+	if (p != MAP_FAILED) {
+		munmap(p, len);
+		return 0;
+	}
+	return errno;
+}
+
+/* Mappings that do not fit in the window fail with EINVAL. */
+TEST_F(reserved, bounds)
+{
+	size_t rs = self->g.reserved_size, ps = self->ps;
+
+	EXPECT_EQ(0, map_errno(self->fd, rs, RES));
+	EXPECT_EQ(EINVAL, map_errno(self->fd, rs + ps, RES));
+	EXPECT_EQ(EINVAL, map_errno(self->fd, 2 * ps, RES + rs - ps));
+	EXPECT_EQ(EINVAL, map_errno(self->fd, ps, RES + rs));
+	EXPECT_EQ(EINVAL, map_errno(self->fd, ps, RES + (1ULL << 30)));
+	EXPECT_EQ(EINVAL, map_errno(self->fd, ps, 2 * RES));
+	/* A data mapping may not run into the window. */
+	EXPECT_EQ(EINVAL, map_errno(self->fd, 2 * ps, RES - ps));
+}
+
+/* VM_DONTEXPAND: mremap() cannot grow it; shrinking is fine. */
+TEST_F(reserved, mremap)
+{
+	size_t half = self->g.reserved_size / 2;
+	struct fdemo_sig sig;
+	char *p, *q;
+
+	p = mmap(NULL, half, PROT_READ, MAP_SHARED, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, p);
+	q = mremap(p, half, 2 * half, MREMAP_MAYMOVE);
+	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ(EFAULT, errno);
+	q = mremap(p, half, half / 2, 0);
+	EXPECT_EQ(p, q);
+	EXPECT_EQ(0, fdemo_probe(p + half / 2 - self->ps, false, 0, &sig));
+	EXPECT_EQ(SIGSEGV, fdemo_probe(p + half / 2, false, 0, &sig));
+	munmap(p, half / 2);
+}
+
+/*
+ * MAP_PRIVATE: reads see the window without faulting; the first store to
+ * a page faults once and gets an anonymous copy; the window is unchanged.
+ */
+TEST_F(reserved, private_mapping)
+{
+	size_t len = self->g.reserved_size;
+	char *sh, *pr;
+	long f0, f1;
+
+	sh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, sh);
+	fdemo_dirty(sh, self->n, 0x5a5a5a5a);
+	pr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, pr) TH_LOG("mmap private: %s", strerror(errno));
+
+	f0 = fdemo_faults();
+	fdemo_touch(pr, self->n);
+	f1 = fdemo_faults();
+	EXPECT_EQ(0, f1 - f0);
+	EXPECT_EQ(0x5a5a5a5a, fdemo_peek(pr + self->ps));
+
+	EXPECT_EQ(0, fdemo_smaps_kb(pr, "Anonymous"));
+	f0 = fdemo_faults();
+	fdemo_poke(pr + self->ps, 1);
+	fdemo_poke(pr + 2 * self->ps, 2);
+	fdemo_poke(pr + self->ps + 8, 3);
+	f1 = fdemo_faults();
+	EXPECT_EQ(2, f1 - f0);
+	/*
+	 * pagemap never walks VM_PFNMAP vmas.  smaps does on 6.12 (not on
+	 * 6.1) and then counts the private copies as anonymous Rss.
+	 */
+	if (fdemo_kernel_version() >= FDEMO_KVER(6, 12)) {
+		EXPECT_EQ(2 * self->ps / 1024, fdemo_smaps_kb(pr, "Anonymous"));
+		EXPECT_EQ(2 * self->ps / 1024, fdemo_smaps_kb(pr, "Rss"));
+	}
+
+	EXPECT_EQ(1, fdemo_peek(pr + self->ps));
+	EXPECT_EQ(3, fdemo_peek(pr + self->ps + 8));
+	EXPECT_EQ(0x5a5a5a5a, fdemo_peek(sh + self->ps));
+	EXPECT_EQ(0x5a5a5a5a, fdemo_peek(sh + 2 * self->ps));
+	/* Later changes of the window show in pages never stored to. */
+	fdemo_poke(sh + 3 * self->ps, 0x1234);
+	EXPECT_EQ(0x1234, fdemo_peek(pr + 3 * self->ps));
+	fdemo_poke(sh + self->ps, 0x4321);
+	EXPECT_EQ(1, fdemo_peek(pr + self->ps));
+	expect_no_handler(_metadata, &self->s0);
+	munmap(pr, len);
+	munmap(sh, len);
+}
+
+/* Tests that reload the module with other parameters. */
+FIXTURE(reserved_reload)
+{
+	int fd;
+	size_t ps;
+};
+
+FIXTURE_SETUP(reserved_reload)
+{
+	self->fd = -1;
+	self->ps = fdemo_page_size();
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set");
+}
+
+FIXTURE_TEARDOWN(reserved_reload)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (fdemo_reload(""))
+		fprintf(stderr, "# could not reload faultdemo with defaults\n");
+}
+
+/* The window is zeroed when the module loads. */
+TEST_F(reserved_reload, zeroed_at_load)
+{
+	struct faultdemo_geometry g;
+	size_t i;
+	char *p;
+
+	ASSERT_EQ(0, fdemo_reload(""));
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &g));
+	ASSERT_NE(0, g.reserved_size);
+	p = mmap(NULL, g.reserved_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, RES);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0xa5, g.reserved_size);
+	munmap(p, g.reserved_size);
+	close(self->fd);
+	self->fd = -1;
+
+	ASSERT_EQ(0, fdemo_reload(""));
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	p = mmap(NULL, g.reserved_size, PROT_READ, MAP_SHARED, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < g.reserved_size / 8; i++)
+		if (fdemo_peek(p + i * 8))
+			break;
+	EXPECT_EQ(g.reserved_size / 8, i) TH_LOG("nonzero at byte %zu", i * 8);
+	munmap(p, g.reserved_size);
+}
+
+/* reserved_size=0: no window, the data area still works. */
+TEST_F(reserved_reload, disabled)
+{
+	struct faultdemo_geometry g;
+	char *p;
+
+	ASSERT_EQ(0, fdemo_reload("reserved_size=0"));
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &g));
+	EXPECT_EQ(0, g.reserved_size);
+	EXPECT_EQ(EINVAL, map_errno(self->fd, self->ps, RES));
+	p = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, fdemo_peek(p));
+	munmap(p, self->ps);
+}
+
+/* reserved_size=4M, the maximum. */
+TEST_F(reserved_reload, largest)
+{
+	struct faultdemo_geometry g;
+	long f0, f1;
+	char *p;
+
+	ASSERT_EQ(0, fdemo_reload("reserved_size=4M"));
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &g));
+	ASSERT_EQ(4ULL << 20, g.reserved_size);
+	p = mmap(NULL, g.reserved_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, RES);
+	ASSERT_NE(MAP_FAILED, p);
+	f0 = fdemo_faults();
+	fdemo_dirty(p, g.reserved_size / self->ps, 0x4);
+	f1 = fdemo_faults();
+	EXPECT_EQ(0, f1 - f0);
+	munmap(p, g.reserved_size);
+	EXPECT_EQ(EINVAL, map_errno(self->fd, g.reserved_size + self->ps, RES));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MAP_SHARED writes: do_shared_fault (.fault then .page_mkwrite) on an
+ * unmapped page, wp_page_shared (.page_mkwrite) on a read-only mapped one,
+ * nothing on a page already writable; FAULTDEMO_IOC_CLEAN, msync(MS_SYNC)
+ * and fsync() write-protect the pages again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+
+#define NPAGES	16
+
+FIXTURE(shared_write)
+{
+	int fd;
+	size_t ps;
+	__u64 seed;
+	char *p;
+	struct fdemo_stats s0;
+};
+
+FIXTURE_SETUP(shared_write)
+{
+	int ret;
+
+	ret = fdemo_set_defaults();
+	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
+	self->ps = fdemo_page_size();
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->seed = fdemo_seed();
+	ASSERT_EQ(0, fdemo_fill(self->fd, 0, NPAGES * self->ps, self->seed));
+	/* Start from clean pages. */
+	ASSERT_EQ(0, fdemo_clean(self->fd, 0, NPAGES * self->ps, NULL));
+	self->p = fdemo_mmap_aligned(self->fd, NPAGES * self->ps,
+				     PROT_READ | PROT_WRITE, MAP_SHARED, 0,
+				     NPAGES * self->ps);
+	ASSERT_NE(MAP_FAILED, self->p);
+	ASSERT_EQ(0, fdemo_stats_reset());
+	ASSERT_EQ(0, fdemo_stats(&self->s0));
+}
+
+FIXTURE_TEARDOWN(shared_write)
+{
+	munmap(self->p, NPAGES * self->ps);
+	close(self->fd);
+}
+
+static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
+		  struct fdemo_stats *d)
+{
+	struct fdemo_stats now;
+
+	ASSERT_EQ(0, fdemo_stats(&now));
+	fdemo_stats_sub(&now, from, d);
+	*from = now;
+}
+
+/* Store to an unmapped page: .fault (shared) then .page_mkwrite, once. */
+TEST_F(shared_write, write_unmapped_page)
+{
+	struct fdemo_stats d;
+	long f0, f1;
+	__u64 v, ent;
+
+	f0 = fdemo_faults();
+	fdemo_poke(self->p, 0xabcdef);
+	f1 = fdemo_faults();
+	delta(_metadata, &self->s0, &d);
+	fdemo_stats_print("delta", &d);
+	EXPECT_EQ(1, f1 - f0);
+	EXPECT_EQ(1, d.fault_shared);
+	EXPECT_EQ(1, d.page_mkwrite);
+	EXPECT_EQ(0, d.fault_read + d.fault_cow + d.map_pages);
+	ent = fdemo_pagemap_one(self->p);
+	EXPECT_EQ(PM_PRESENT | PM_FILE | PM_EXCLUSIVE,
+		  ent & (PM_PRESENT | PM_FILE | PM_EXCLUSIVE));
+	EXPECT_EQ(1, fdemo_pagemap_count(self->p, NPAGES, PM_PRESENT, PM_PRESENT));
+
+	/* Already writable: no fault, no handler. */
+	f0 = fdemo_faults();
+	fdemo_poke(self->p + 8, 0xabcdef);
+	fdemo_poke(self->p + 16, 0xabcdef);
+	f1 = fdemo_faults();
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(0, f1 - f0);
+	EXPECT_EQ(0, d.page_mkwrite + d.fault_shared);
+
+	ASSERT_EQ(8, pread(self->fd, &v, 8, 16));
+	EXPECT_EQ(0xabcdef, v);
+	EXPECT_EQ(-1, fdemo_check(self->p + 24, 24, self->ps - 24, self->seed));
+}
+
+/* Read-mapped page, then store: wp_page_shared -> .page_mkwrite only. */
+TEST_F(shared_write, write_after_read)
+{
+	struct fdemo_stats d;
+	long f0, f1;
+
+	fdemo_touch(self->p + self->ps, 1);
+	ASSERT_EQ(NPAGES, fdemo_pagemap_count(self->p, NPAGES, PM_PRESENT, PM_PRESENT));
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(0, d.page_mkwrite);
+
+	f0 = fdemo_faults();
+	fdemo_poke(self->p + self->ps, 1);
+	fdemo_poke(self->p + 2 * self->ps, 2);
+	fdemo_poke(self->p + self->ps + 8, 3);
+	f1 = fdemo_faults();
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(2, f1 - f0);
+	EXPECT_EQ(2, d.page_mkwrite);
+	EXPECT_EQ(0, d.fault_shared + d.fault_read + d.fault_cow);
+}
+
+/* FAULTDEMO_IOC_CLEAN makes the next store go through .page_mkwrite. */
+TEST_F(shared_write, clean_rearms_page_mkwrite)
+{
+	const long kb = 4 * self->ps / 1024;
+	struct fdemo_stats d;
+	__u64 cleaned = ~0ULL;
+	long f0, f1;
+
+	fdemo_dirty(self->p, 4, 0x5a5a);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(4, d.page_mkwrite);
+	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Rss"));
+	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Private_Dirty"));
+
+	ASSERT_EQ(0, fdemo_clean(self->fd, 0, NPAGES * self->ps, &cleaned));
+	EXPECT_EQ(4, cleaned);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_LE(1, d.clean);
+	/* Still mapped, now clean (write-protected). */
+	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Rss"));
+	EXPECT_EQ(0, fdemo_smaps_kb(self->p, "Private_Dirty"));
+	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Private_Clean"));
+	EXPECT_EQ(4, fdemo_pagemap_count(self->p, NPAGES, PM_PRESENT, PM_PRESENT));
+
+	/* Nothing dirty: a second clean cleans nothing. */
+	ASSERT_EQ(0, fdemo_clean(self->fd, 0, NPAGES * self->ps, &cleaned));
+	EXPECT_EQ(0, cleaned);
+
+	f0 = fdemo_faults();
+	fdemo_dirty(self->p, 4, 0xa5a5);
+	f1 = fdemo_faults();
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(4, f1 - f0);
+	EXPECT_EQ(4, d.page_mkwrite);
+	EXPECT_EQ(0, d.fault_shared);
+	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Private_Dirty"));
+	EXPECT_EQ(0xa5a5, fdemo_peek(self->p + 3 * self->ps));
+}
+
+/* Clean a sub-range: only its pages are write-protected again. */
+TEST_F(shared_write, clean_subrange)
+{
+	struct fdemo_stats d;
+	__u64 cleaned = 0;
+
+	fdemo_dirty(self->p, 8, 1);
+	ASSERT_EQ(0, fdemo_clean(self->fd, 2 * self->ps, 3 * self->ps, &cleaned));
+	EXPECT_EQ(3, cleaned);
+	delta(_metadata, &self->s0, &d);
+	fdemo_dirty(self->p, 8, 2);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(3, d.page_mkwrite);
+}
+
+/* length 0 means "to the end of the data area". */
+TEST_F(shared_write, clean_to_end)
+{
+	struct fdemo_stats d;
+	__u64 cleaned = 0;
+
+	fdemo_dirty(self->p, NPAGES, 1);
+	ASSERT_EQ(0, fdemo_clean(self->fd, 0, 0, &cleaned));
+	EXPECT_LE(NPAGES, cleaned);
+	delta(_metadata, &self->s0, &d);
+	fdemo_dirty(self->p, NPAGES, 2);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(NPAGES, d.page_mkwrite);
+}
+
+/* msync(MS_SYNC) cleans the range like the ioctl. */
+TEST_F(shared_write, msync_rearms_page_mkwrite)
+{
+	struct fdemo_stats d;
+
+	fdemo_dirty(self->p, 2, 1);
+	ASSERT_EQ(0, msync(self->p, 2 * self->ps, MS_SYNC));
+	EXPECT_EQ(0, fdemo_smaps_kb(self->p, "Private_Dirty"));
+	delta(_metadata, &self->s0, &d);
+	EXPECT_LE(1, d.clean);
+	fdemo_dirty(self->p, 2, 2);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(2, d.page_mkwrite);
+	EXPECT_EQ(0, fdemo_check_dev(self->fd, 2 * self->ps, 2 * self->ps, self->seed));
+}
+
+/* fsync() cleans the whole device. */
+TEST_F(shared_write, fsync_rearms_page_mkwrite)
+{
+	struct fdemo_stats d;
+
+	fdemo_dirty(self->p, 3, 1);
+	ASSERT_EQ(0, fsync(self->fd));
+	ASSERT_EQ(0, fdatasync(self->fd));
+	EXPECT_EQ(0, fdemo_smaps_kb(self->p, "Private_Dirty"));
+	delta(_metadata, &self->s0, &d);
+	fdemo_dirty(self->p, 3, 2);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(3, d.page_mkwrite);
+}
+
+/* Two shared mappings of one page: one page, each mapping notifies. */
+TEST_F(shared_write, two_mappings)
+{
+	struct fdemo_stats d;
+	__u64 ea, eb;
+	char *q;
+
+	q = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	fdemo_poke(self->p, 0x77);
+	EXPECT_EQ(0x77, fdemo_peek(q));
+	ea = fdemo_pagemap_one(self->p);
+	eb = fdemo_pagemap_one(q);
+	EXPECT_EQ(ea & PM_PFN_MASK, eb & PM_PFN_MASK);
+	EXPECT_EQ(0, ea & PM_EXCLUSIVE);
+	EXPECT_EQ(0, eb & PM_EXCLUSIVE);
+	delta(_metadata, &self->s0, &d);
+	/* q mapped it read-only: its first store notifies again. */
+	fdemo_poke(q + 8, 0x78);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(1, d.page_mkwrite);
+	EXPECT_EQ(0x78, fdemo_peek(self->p + 8));
+	munmap(q, self->ps);
+}
+
+/* A store to a cold page: fresh zero page, cached, written. */
+TEST_F(shared_write, write_cold_page)
+{
+	struct fdemo_stats d;
+	__u64 v = 0;
+	long pg;
+	char *q;
+
+	pg = fdemo_find_cold(16, 16);
+	if (pg < 0)
+		SKIP(return, "no cold pages left in the data area");
+	q = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 pg * self->ps);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, fdemo_peek(q + 8));
+	fdemo_poke(q, 0x1234);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(1, d.page_mkwrite);
+	EXPECT_EQ(1, fdemo_cached_in(pg, 1));
+	ASSERT_EQ(8, pread(self->fd, &v, 8, pg * self->ps));
+	EXPECT_EQ(0x1234, v);
+	munmap(q, self->ps);
+}
+
+TEST_HARNESS_MAIN

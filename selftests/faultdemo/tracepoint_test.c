@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tracepoints faultdemo:faultdemo_{fault,map_pages,page_mkwrite}: enabled
+ * in a private tracefs instance, filtered on our pid; the events seen in
+ * "trace" and "trace_pipe" match what we did and the counters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+
+#define NPAGES	16
+
+static const char * const events[] = {
+	"faultdemo_fault", "faultdemo_map_pages", "faultdemo_page_mkwrite",
+};
+
+FIXTURE(trace)
+{
+	int fd;
+	size_t ps;
+	__u64 seed;
+	char inst[256];
+	bool have_inst;
+	struct fdemo_stats s0;
+};
+
+static int inst_write(const char *inst, const char *file, const char *val)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", inst, file);
+	return fdemo_write_file(path, val);
+}
+
+static int set_event(const char *inst, const char *event, bool on)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/events/faultdemo/%s/%s", inst, event,
+		 "enable");
+	return fdemo_write_file(path, on ? "1" : "0");
+}
+
+FIXTURE_SETUP(trace)
+{
+	const char *tracefs;
+	char pid[32];
+	int ret;
+
+	self->have_inst = false;
+	ret = fdemo_set_defaults();
+	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
+	self->ps = fdemo_page_size();
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->seed = fdemo_seed();
+	ASSERT_EQ(0, fdemo_fill(self->fd, 0, 2 * NPAGES * self->ps, self->seed));
+	ASSERT_EQ(0, fdemo_clean(self->fd, 0, 2 * NPAGES * self->ps, NULL));
+
+	tracefs = fdemo_tracefs();
+	if (!tracefs)
+		SKIP(return, "tracefs not available");
+	snprintf(self->inst, sizeof(self->inst), "%s/instances/faultdemo_selftest_%d",
+		 tracefs, getpid());
+	ASSERT_EQ(0, mkdir(self->inst, 0700))
+		TH_LOG("mkdir %s: %s", self->inst, strerror(errno));
+	self->have_inst = true;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ASSERT_EQ(0, inst_write(self->inst, "set_event_pid", pid));
+	ASSERT_EQ(0, inst_write(self->inst, "tracing_on", "1"));
+	ASSERT_EQ(0, fdemo_stats(&self->s0));
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	size_t i;
+
+	if (self->have_inst) {
+		for (i = 0; i < ARRAY_SIZE(events); i++)
+			set_event(self->inst, events[i], false);
+		if (rmdir(self->inst))
+			fprintf(stderr, "# rmdir %s: %s\n", self->inst, strerror(errno));
+	}
+	fdemo_set_defaults();
+	close(self->fd);
+}
+
+/* Lines of the instance's "trace" that record @event. */
+static long count_events(const char *inst, const char *event)
+{
+	char path[512], needle[128], *line = NULL;
+	size_t cap = 0;
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", inst);
+	snprintf(needle, sizeof(needle), " %s:", event);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#')
+			continue;
+		if (strstr(line, needle))
+			n++;
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
+		  struct fdemo_stats *d)
+{
+	struct fdemo_stats now;
+
+	ASSERT_EQ(0, fdemo_stats(&now));
+	fdemo_stats_sub(&now, from, d);
+	*from = now;
+}
+
+TEST_F(trace, events_registered)
+{
+	char path[512], buf[4096], name[128];
+	__u64 id;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		snprintf(path, sizeof(path), "%s/events/faultdemo/%s/format",
+			 self->inst, events[i]);
+		ASSERT_EQ(0, fdemo_read_file(path, buf, sizeof(buf))) TH_LOG("%s", path);
+		snprintf(name, sizeof(name), "name: %s\n", events[i]);
+		EXPECT_NE(NULL, strstr(buf, name)) TH_LOG("%s", buf);
+		snprintf(path, sizeof(path), "%s/events/faultdemo/%s/id",
+			 self->inst, events[i]);
+		EXPECT_EQ(0, fdemo_read_u64(path, &id));
+	}
+}
+
+/* One faultdemo_fault event per .fault call, of every kind. */
+TEST_F(trace, fault_events_match_counters)
+{
+	struct fdemo_stats d;
+	char *ro, *pr, *sh;
+	long n;
+
+	/* no fault-around: every read fault is a .fault */
+	ASSERT_EQ(0, fdemo_param_set("fault_around", "0"));
+	ro = mmap(NULL, NPAGES * self->ps, PROT_READ, MAP_SHARED, self->fd, 0);
+	pr = mmap(NULL, NPAGES * self->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		  self->fd, 0);
+	sh = mmap(NULL, NPAGES * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  self->fd, NPAGES * self->ps);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_NE(MAP_FAILED, pr);
+	ASSERT_NE(MAP_FAILED, sh);
+
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_fault", true));
+	delta(_metadata, &self->s0, &d);
+	fdemo_touch(ro, 8);		/* 8 read */
+	fdemo_dirty(pr, 2, 1);		/* 2 cow */
+	fdemo_poke(sh, 1);		/* 1 shared (+ page_mkwrite) */
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_fault", false));
+	delta(_metadata, &self->s0, &d);
+	fdemo_stats_print("delta", &d);
+	EXPECT_EQ(8, d.fault_read);
+	EXPECT_EQ(2, d.fault_cow);
+	EXPECT_EQ(1, d.fault_shared);
+
+	n = count_events(self->inst, "faultdemo_fault");
+	EXPECT_EQ(11, n);
+	EXPECT_EQ(0, count_events(self->inst, "faultdemo_page_mkwrite"));
+
+	/* Disabled: faults leave no trace. */
+	fdemo_touch(ro + 8 * self->ps, 4);
+	EXPECT_EQ(n, count_events(self->inst, "faultdemo_fault"));
+	munmap(ro, NPAGES * self->ps);
+	munmap(pr, NPAGES * self->ps);
+	munmap(sh, NPAGES * self->ps);
+}
+
+/* A fault served by fault-around shows a map_pages event and no fault. */
+TEST_F(trace, map_pages_event)
+{
+	struct fdemo_stats d;
+	char *p;
+
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_map_pages", true));
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_fault", true));
+	p = fdemo_mmap_aligned(self->fd, NPAGES * self->ps, PROT_READ, MAP_SHARED,
+			       0, NPAGES * self->ps);
+	ASSERT_NE(MAP_FAILED, p);
+	delta(_metadata, &self->s0, &d);
+	fdemo_touch(p, NPAGES);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT, PM_PRESENT));
+	EXPECT_EQ(1, count_events(self->inst, "faultdemo_map_pages"));
+	EXPECT_EQ(0, count_events(self->inst, "faultdemo_fault"));
+	EXPECT_EQ(0, d.fault_read);
+	munmap(p, NPAGES * self->ps);
+}
+
+/* page_mkwrite events, consumed from trace_pipe. */
+TEST_F(trace, page_mkwrite_trace_pipe)
+{
+	struct fdemo_stats d;
+	char path[512], buf[8192];
+	struct pollfd pfd;
+	long found = 0;
+	time_t end;
+	ssize_t n;
+	char *p, *s;
+	int tp;
+
+	snprintf(path, sizeof(path), "%s/trace_pipe", self->inst);
+	tp = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, tp) TH_LOG("%s: %s", path, strerror(errno));
+	p = fdemo_mmap_aligned(self->fd, NPAGES * self->ps, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, 0, NPAGES * self->ps);
+	ASSERT_NE(MAP_FAILED, p);
+	fdemo_touch(p, 1);		/* maps the window read-only */
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_page_mkwrite", true));
+	delta(_metadata, &self->s0, &d);
+	fdemo_dirty(p, 3, 0x77);
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(3, d.page_mkwrite);
+
+	end = time(NULL) + 10;
+	while (found < 3 && time(NULL) < end) {
+		pfd.fd = tp;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		n = read(tp, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (s = buf; (s = strstr(s, " faultdemo_page_mkwrite:")); s++)
+			found++;
+	}
+	EXPECT_EQ(3, found);
+	close(tp);
+	munmap(p, NPAGES * self->ps);
+}
+
+TEST_HARNESS_MAIN
