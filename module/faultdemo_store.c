@@ -175,6 +175,39 @@ static void faultdemo_store_readahead(struct address_space *mapping,
 }
 
 /*
+ * The cached folio at @index, locked and with a reference, or NULL on a
+ * miss. Caller holds the invalidate_lock shared.
+ */
+static struct folio *faultdemo_store_lock_cached(struct address_space *mapping,
+						 pgoff_t index)
+{
+	struct folio *folio;
+
+	for (;;) {
+		folio = faultdemo_filemap_get_folio(mapping, index);
+		if (!folio)
+			return NULL;
+		folio_lock(folio);
+		if (likely(folio->mapping == mapping))
+			break;
+		/* Removed from the cache while we waited? Look again. */
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+	/*
+	 * Whoever inserted it (read_folio, write_begin/end, us) made it
+	 * uptodate before unlocking it. Should that ever fail, read it the
+	 * ram_aops way: as zeroes.
+	 */
+	if (WARN_ON_ONCE(!folio_test_uptodate(folio))) {
+		folio_zero_range(folio, 0, folio_size(folio));
+		flush_dcache_folio(folio);
+		folio_mark_uptodate(folio);
+	}
+	return folio;
+}
+
+/*
  * Look up the folio at @index, creating it on a miss. Returns it locked
  * and with a reference, or an ERR_PTR.
  *
@@ -187,27 +220,9 @@ static struct folio *faultdemo_store_find_or_create(struct address_space *mappin
 	int err;
 
 	for (;;) {
-		folio = faultdemo_filemap_get_folio(mapping, index);
-		if (folio) {
-			folio_lock(folio);
-			/* Removed from the cache while we waited? Look again. */
-			if (unlikely(folio->mapping != mapping)) {
-				folio_unlock(folio);
-				folio_put(folio);
-				continue;
-			}
-			/*
-			 * Whoever inserted it (read_folio, write_begin/end, us)
-			 * made it uptodate before unlocking it. Should that
-			 * ever fail, read it the ram_aops way: as zeroes.
-			 */
-			if (WARN_ON_ONCE(!folio_test_uptodate(folio))) {
-				folio_zero_range(folio, 0, folio_size(folio));
-				flush_dcache_folio(folio);
-				folio_mark_uptodate(folio);
-			}
+		folio = faultdemo_store_lock_cached(mapping, index);
+		if (folio)
 			return folio;
-		}
 
 		/*
 		 * A miss: a fresh zeroed page from the buddy allocator, never
@@ -239,11 +254,13 @@ static struct folio *faultdemo_store_find_or_create(struct address_space *mappin
  * @ra:		pages after @index to insert as read-ahead
  * @foliop:	the folio, locked and with a reference, on success
  *
- * Reads ahead first, so that no folio lock is held while allocating, then
- * finds or creates the folio at @index. Both run under the mapping's
- * invalidate_lock held shared, as in filemap_fault(): that excludes
- * hole-punching and truncation, which take it exclusive, while faults,
- * read() and write() run concurrently and resolve races with -EEXIST.
+ * A hit returns the cached folio. A miss reads ahead first, so that no
+ * folio lock is held while allocating, then creates the folio at @index
+ * (or finds the one a racing fault inserted). All of it runs under the
+ * mapping's invalidate_lock held shared, as in filemap_fault(): faults,
+ * read() and write() run concurrently and resolve races with -EEXIST,
+ * while anything that removes folios from the cache would take it
+ * exclusive (nothing does today: i_size never changes).
  * Does not depend on mmap_lock: on 6.12 .fault may run under the per-VMA
  * lock only.
  *
@@ -257,9 +274,12 @@ int faultdemo_store_get_folio(pgoff_t index, gfp_t gfp, unsigned int ra,
 	struct folio *folio;
 
 	filemap_invalidate_lock_shared(mapping);
-	if (ra)
-		faultdemo_store_readahead(mapping, index + 1, ra);
-	folio = faultdemo_store_find_or_create(mapping, index, gfp);
+	folio = faultdemo_store_lock_cached(mapping, index);
+	if (!folio) {
+		if (ra)
+			faultdemo_store_readahead(mapping, index + 1, ra);
+		folio = faultdemo_store_find_or_create(mapping, index, gfp);
+	}
 	filemap_invalidate_unlock_shared(mapping);
 
 	if (IS_ERR(folio))

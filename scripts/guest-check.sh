@@ -52,14 +52,22 @@ for t in "$@"; do
 		note_fail "$t exited $rc without KTAP totals"
 		continue
 	fi
-	p=$(echo "$totals" | sed -n 's/.*pass:\([0-9]*\).*/\1/p')
-	f=$(echo "$totals" | sed -n 's/.*fail:\([0-9]*\).*/\1/p')
-	s=$(echo "$totals" | sed -n 's/.*skip:\([0-9]*\).*/\1/p')
-	e=$(echo "$totals" | sed -n 's/.*error:\([0-9]*\).*/\1/p')
+	# "# Totals: pass:N fail:N xfail:N xpass:N skip:N error:N"
+	parsed=$(echo "$totals" | sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) xfail:\([0-9]*\) xpass:\([0-9]*\) skip:\([0-9]*\) error:\([0-9]*\).*/\1 \2 \3 \4 \5 \6/p')
+	if [ -z "$parsed" ]; then
+		note_fail "$t: unreadable totals: $totals"
+		continue
+	fi
+	read -r tp tf txf txp s e <<-EOF
+	$parsed
+	EOF
+	# an expected failure is a pass, an unexpected pass a failure
+	p=$((tp + txf))
+	f=$((tf + txp))
 	pass=$((pass + p))
-	fail=$((fail + f + ${e:-0}))
+	fail=$((fail + f + e))
 	skip=$((skip + s))
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && [ "${e:-0}" -eq 0 ]; then
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && [ "$e" -eq 0 ]; then
 		note_fail "$t exited $rc"
 	fi
 done
