@@ -19,7 +19,7 @@ DESTDIR ?=
 SRCDIR := $(CURDIR)
 
 .PHONY: all modules clean install modules_install headers_install check \
-	demo dkms-check kdir-check
+	demo dkms-check kdir-check lint check-debug
 
 all: modules
 
@@ -54,6 +54,15 @@ clean:
 # The whole suite on every supported kernel, in the test VM.
 check:
 	scripts/check.sh
+
+# checkpatch --strict, W=1 + sparse builds for each kernel, shellcheck.
+lint:
+	scripts/lint.sh
+
+# The suite on the debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak...);
+# builds that kernel once, which takes long.
+check-debug:
+	scripts/check-debug.sh
 
 # Build, boot, load, show the fault paths.
 demo:

@@ -10,8 +10,9 @@
 # that `scripts/vm-run --kernel debug` boots it and external modules build
 # against its tree.
 #
-# Usage: scripts/build-debug-kernel.sh [--force]
-# A second run with the same configuration does nothing.
+# Usage: scripts/build-debug-kernel.sh [--force | --check]
+# A second run with the same configuration does nothing. --check only
+# tells, by its exit status, whether the cached kernel is up to date.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +20,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 force=0
-[ "${1:-}" = --force ] && force=1
+check=0
+case ${1:-} in
+--force) force=1 ;;
+--check) check=1 ;;
+'') ;;
+*) fd_die 2 "usage: ${0##*/} [--force | --check]" ;;
+esac
 
 src=$FAULTDEMO_CACHE/src/linux-source-6.12
 [ -f "$src/Makefile" ] || fd_die 2 "no $src: run scripts/setup.sh first"
@@ -34,6 +41,7 @@ if [ "$force" -eq 0 ] && [ -f "$obj/.faultdemo-key" ] &&
 	fd_log "debug kernel $(cat "$obj/.faultdemo-kver"): up to date"
 	exit 0
 fi
+[ "$check" -eq 0 ] || exit 1
 
 start=$(date +%s)
 mkdir -p "$obj"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole kselftest suite, the stress test included, on the debug kernel
+# (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK, kmemleak, DEBUG_ATOMIC_SLEEP,
+# DEBUG_LIST), with stress-ng as background memory pressure during the
+# stress test, and a kmemleak scan after rmmod. Builds the kernel first if
+# it is not cached (scripts/build-debug-kernel.sh; long, once).
+# Ends with "N passed, N failed, N skipped".
+#
+# Usage: scripts/check-debug.sh [--no-build]
+#   --no-build   skip (exit 0, counted as skipped) if the kernel is not
+#                built yet, instead of building it
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+cd "$top"
+
+if [ "${1:-}" = --no-build ]; then
+	if ! kver=$(fd_kernel_version debug) ||
+		! "$here/build-debug-kernel.sh" --check >/dev/null 2>&1; then
+		echo "# the debug kernel is not built: 'make check-debug' builds it"
+		echo "0 passed, 0 failed, 1 skipped"
+		exit 0
+	fi
+else
+	"$here/build-debug-kernel.sh"
+fi
+kver=$(fd_kernel_version debug) || fd_die 1 "no debug kernel after the build"
+
+t0=$(date +%s)
+build=$FAULTDEMO_CACHE/build
+out=$build/$kver
+tests=$build/selftests-debug
+rm -rf "$out" "$tests"
+mkdir -p "$tests"
+ko=$("$here/build-module.sh" "$kver" "$out" W=1)
+make -s -C selftests/faultdemo OUTPUT="$tests" >/dev/null
+
+vmlog=$build/vm-$kver.out
+set +e
+# shellcheck disable=SC2086
+FAULTDEMO_STRESS_NG=1 "$here/vm-run" --kernel "$kver" --mem 3072 \
+	--timeout "${FAULTDEMO_VM_TIMEOUT:-3600}" -- \
+	"$here/guest-check-debug.sh" "$ko" "$tests" ${FAULTDEMO_TESTS:-} 2>&1 | tee "$vmlog"
+vmrc=${PIPESTATUS[0]}
+set -e
+
+pass=0 fail=0 skip=0
+res=$(grep -a '^faultdemo-check: ' "$vmlog" | tail -n 1 || true)
+if [ -n "$res" ]; then
+	read -r _ _ pass _ fail _ skip <<<"$res"
+fi
+if [ "$vmrc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	echo "not ok - debug kernel VM exited $vmrc (kernel report or timeout: see its log)"
+	fail=1
+fi
+echo "# debug kernel $kver: $(($(date +%s) - t0))s"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
