@@ -24,6 +24,10 @@ SRCDIR := $(CURDIR)
 all: modules
 
 kdir-check:
+	@if [ -z "$(KVER)" ] && [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "faultdemo: KVER is empty: give a kernel version, e.g. KVER=$$(uname -r)" >&2; \
+		exit 2; \
+	fi
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
 		echo "faultdemo: no kernel headers in $(KDIR)." >&2; \
 		echo "faultdemo: install them: apt-get install linux-headers-$(KVER)" >&2; \

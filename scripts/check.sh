@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The whole test suite: lint (scripts/lint.sh), then for every supported
-# kernel:
+# The whole test suite: lint (scripts/lint.sh), the tests of the VM runner
+# (selftests/vm-run), then for every supported kernel:
 #   - build faultdemo.ko with W=1 (a warning is a failure)
 #   - dkms build
 #   - boot the kernel in the test VM, insmod, run the kselftests, rmmod
@@ -67,6 +67,9 @@ if [ "${FAULTDEMO_LINT:-1}" = 1 ]; then
 	echo "# ===== lint"
 	count_lines < <("$here/lint.sh" 2>&1 || true)
 fi
+
+echo "# ===== the test VM runner"
+count_lines < <("$top/selftests/vm-run/vm-run-test.sh" "${kernels[@]}" 2>&1 || true)
 
 # User-space tests do not depend on the kernel: build them once. They live
 # under the cache, which the guest sees through its 9p root.

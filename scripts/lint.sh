@@ -64,7 +64,7 @@ done
 
 mapfile -t shfiles < <(
 	{
-		find scripts .ci -type f
+		find scripts .ci selftests -type f
 	} | while read -r f; do
 		head -n 1 "$f" | grep -qE '^#!.*(ba|busybox )?sh' && echo "$f"
 	done | sort)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of scripts/vm-run itself, one "ok"/"not ok" line each: the exit
+# status of the command comes back, bad usage exits 2, a WARN_ON in the
+# guest fails the run, a guest that runs too long is killed.
+#
+# Usage: selftests/vm-run/vm-run-test.sh KVER...
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+vmrun=$top/scripts/vm-run
+
+rc=0
+expect() {
+	local want=$1 what=$2 got
+	shift 2
+	set +e
+	"$@" >/dev/null 2>&1
+	got=$?
+	set -e
+	if [ "$got" -eq "$want" ]; then
+		echo "ok - vm-run: $what (exit $got)"
+	else
+		echo "not ok - vm-run: $what: exit $got, expected $want"
+		rc=1
+	fi
+}
+
+expect 2 "unknown kernel" "$vmrun" --kernel 0.0 -- true
+expect 2 "no command" "$vmrun" --kernel "$1"
+expect 2 "missing command" "$vmrun" --kernel "$1" -- /nonexistent/cmd
+expect 2 "setup not done" env FAULTDEMO_CACHE=/nonexistent "$vmrun" -- true
+# The run's directory is in its QEMU's command line: none may survive it.
+set +e
+log=$("$vmrun" --kernel "$1" --timeout 3 -- sleep 600 2>&1 >/dev/null)
+got=$?
+set -e
+run=$(sed -n 's/.*log: \(.*\)\/guest.log$/\1/p' <<<"$log")
+if [ "$got" -ne 124 ]; then
+	echo "not ok - vm-run: timeout: exit $got, expected 124"
+	rc=1
+elif [ -z "$run" ] || pgrep -f "qemu-system-x86_64.*$run/" >/dev/null; then
+	echo "not ok - vm-run: timeout left its QEMU running (or no log: $log)"
+	rc=1
+else
+	echo "ok - vm-run: timeout kills the guest (exit 124, no QEMU left)"
+fi
+
+for kver in "$@"; do
+	expect 0 "true on $kver" "$vmrun" --kernel "$kver" -- true
+	expect 1 "false on $kver" "$vmrun" --kernel "$kver" -- false
+	out=$FAULTDEMO_CACHE/build/warn_on_load-$kver
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp "$here/Kbuild" "$here/warn_on_load.c" "$out/"
+	kdir=$(fd_kernel_build "$kver")
+	if make -s -C "$kdir" M="$out" modules >/dev/null 2>&1; then
+		expect 3 "WARN_ON in a module fails the run on $kver" \
+			"$vmrun" --kernel "$kver" -- insmod "$out/warn_on_load.ko"
+	else
+		echo "not ok - vm-run: cannot build the WARN_ON module for $kver"
+		rc=1
+	fi
+done
+exit "$rc"
