@@ -3,6 +3,9 @@
 # faultdemo: out-of-tree module, its tools and its tests.
 #
 #   make                  build faultdemo.ko for the running kernel
+#   make tools            build the faultdemo(1) command
+#   make install          modules_install, <linux/faultdemo.h>, faultdemo(1)
+#                         and the man pages
 #   make KVER=<version>   ... for an installed linux-headers-<version>
 #   make KDIR=<dir>       ... for a configured kernel tree
 #   make check            build, boot each supported kernel in a VM, run
@@ -19,9 +22,13 @@ DESTDIR ?=
 SRCDIR := $(CURDIR)
 
 .PHONY: all modules clean install modules_install headers_install check \
-	demo dkms-check kdir-check lint check-debug
+	demo dkms-check kdir-check lint check-debug tools
 
 all: modules
+
+# The faultdemo(1) command.
+tools:
+	$(MAKE) -C tools/faultdemo
 
 kdir-check:
 	@if [ -z "$(KVER)" ] && [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -45,6 +52,7 @@ headers_install:
 		$(DESTDIR)$(PREFIX)/include/linux/faultdemo.h
 
 install: modules_install headers_install
+	$(MAKE) -C tools/faultdemo install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then \
@@ -54,6 +62,7 @@ clean:
 			Module.symvers modules.order .tmp_versions; \
 	fi
 	$(MAKE) -C selftests/faultdemo clean >/dev/null 2>&1 || true
+	$(MAKE) -C tools/faultdemo clean >/dev/null
 
 # The whole suite on every supported kernel, in the test VM.
 check:

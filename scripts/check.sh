@@ -83,6 +83,17 @@ else
 	not_ok "build selftests"
 fi
 
+# The command the tour test runs, built in the tree (the guest sees it).
+if make -s -C tools/faultdemo >"$build/tools.log" 2>&1; then
+	ok "build tools/faultdemo"
+else
+	cat "$build/tools.log"
+	not_ok "build tools/faultdemo"
+fi
+export FAULTDEMO_TOOL=$top/tools/faultdemo/faultdemo
+# the tour's swap-in row sets up zram swap in the guest
+export FAULTDEMO_SETUP_SWAP=1
+
 for kver in "${kernels[@]}"; do
 	echo "# ===== kernel $kver"
 	kp=$pass kf=$fail ks=$skip

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The main job: build faultdemo.ko, boot a supported kernel in the test VM,
-# load the module, run the fault paths and show the device's counters.
+# The main job: build faultdemo.ko and the faultdemo command, boot each
+# supported kernel in the test VM, load the module, run the short example
+# program (the three paths and the counters), then the tour of every fault
+# path with its evidence (faultdemo tour), and unload.
 #
 # Usage: scripts/demo.sh [KVER-OR-SERIES...]   (default: every supported kernel)
 set -euo pipefail
@@ -26,6 +28,7 @@ for k in "${want[@]}"; do
 	out=$FAULTDEMO_CACHE/build/demo-$kver
 	ko=$("$here/build-module.sh" "$kver" "$out")
 	cc -O2 -Wall -I include/uapi -o "$out/fault_paths" tools/example/fault_paths.c
+	make -s -C tools/faultdemo
 	echo "# faultdemo on $kver"
 	# shellcheck disable=SC2016 # expanded by the guest's shell
 	"$here/vm-run" --kernel "$kver" -- sh -c '
@@ -34,6 +37,9 @@ for k in "${want[@]}"; do
 		ls -l /dev/faultdemo
 		echo "# modinfo:"; modinfo -F parm "$1" | sed "s/^/#   /"
 		"$2"
+		echo "# faultdemo tour --setup-swap:"
+		"$3" tour --setup-swap
 		rmmod faultdemo
-		echo "# module unloaded cleanly"' demo "$ko" "$out/fault_paths"
+		echo "# module unloaded cleanly"' demo "$ko" "$out/fault_paths" \
+		"$top/tools/faultdemo/faultdemo"
 done

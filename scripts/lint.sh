@@ -7,6 +7,7 @@
 #   - W=1 and sparse (C=2) builds of the module against every supported
 #     kernel; any warning fails
 #   - shellcheck on every script
+#   - man --warnings on every man page
 # Exceptions are listed in .checkpatch.conf with the reason for each.
 #
 # Usage: scripts/lint.sh
@@ -59,6 +60,16 @@ for kver in "${supported[@]}"; do
 	else
 		comment <"$b.log"
 		not_ok "W=1 C=2 (sparse) build for $kver"
+	fi
+done
+
+for man in doc/*.[0-9]; do
+	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$man" 2>&1 >/dev/null || echo "man failed")
+	if [ -z "$w" ]; then
+		ok "man --warnings: $man"
+	else
+		comment <<<"$w"
+		not_ok "man --warnings: $man"
 	fi
 done
 

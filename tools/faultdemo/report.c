@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultdemo(1) tour: judging a row against its checks, and printing the
+ * rows as an aligned table or as JSON.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+#include "tour.h"
+
+const struct tour_field_info tour_fields[TF_NR] = {
+	[TF_MINFLT]		= { "minflt",		TK_COUNT, true },
+	[TF_MAJFLT]		= { "majflt",		TK_COUNT, true },
+	[TF_FAULTS]		= { "faults",		TK_COUNT, true },
+	[TF_PRESENT_BEFORE]	= { "present_before",	TK_COUNT, false },
+	[TF_PRESENT]		= { "present",		TK_DELTA, true },
+	[TF_FAULT_READ]		= { "fault_read",	TK_DELTA, true },
+	[TF_FAULT_COW]		= { "fault_cow",	TK_DELTA, true },
+	[TF_FAULT_SHARED]	= { "fault_shared",	TK_DELTA, true },
+	[TF_MAP_PAGES]		= { "map_pages",	TK_DELTA, true },
+	[TF_PAGE_MKWRITE]	= { "page_mkwrite",	TK_DELTA, true },
+	[TF_SIGBUS]		= { "sigbus",		TK_DELTA, true },
+	[TF_READAHEAD]		= { "readahead",	TK_DELTA, true },
+	[TF_PAGES_CACHED]	= { "pages_cached",	TK_DELTA, true },
+	[TF_DEVICE_TOTAL]	= { "device_total",	TK_DELTA, true },
+	[TF_EXCLUSIVE_BEFORE]	= { "exclusive_before",	TK_FLAG, false },
+	[TF_EXCLUSIVE]		= { "exclusive",	TK_FLAG, false },
+	[TF_FILE]		= { "file",		TK_FLAG, false },
+	[TF_ZERO_PFN_SHARED]	= { "zero_pfn_shared",	TK_FLAG, false },
+	[TF_PFN_CHANGED]	= { "pfn_changed",	TK_FLAG, false },
+	[TF_RSS_KB]		= { "rss_kb",		TK_COUNT, false },
+	[TF_VMA_PFNMAP]		= { "vma_pfnmap",	TK_FLAG, false },
+	[TF_SWAPPED_BEFORE]	= { "swapped_before",	TK_FLAG, false },
+	[TF_SWAPPED]		= { "swapped",		TK_FLAG, false },
+	[TF_DATA_OK]		= { "data_ok",		TK_FLAG, false },
+	[TF_DEVICE_UNCHANGED]	= { "device_unchanged",	TK_FLAG, false },
+	[TF_CLEANED]		= { "cleaned",		TK_COUNT, false },
+	[TF_SIGNO]		= { "signo",		TK_SIGNO, false },
+	[TF_SI_CODE]		= { "si_code",		TK_SICODE, false },
+	[TF_SI_ADDR_OK]		= { "si_addr_ok",	TK_FLAG, false },
+	[TF_TRAPNO]		= { "trapno",		TK_COUNT, false },
+	[TF_ERROR_CODE]		= { "error_code",	TK_HEX, false },
+	[TF_ERR_PROT]		= { "err_prot",		TK_FLAG, false },
+	[TF_ERR_WRITE]		= { "err_write",	TK_FLAG, false },
+	[TF_ERR_USER]		= { "err_user",		TK_FLAG, false },
+	[TF_ERR_RSVD]		= { "err_rsvd",		TK_FLAG, false },
+	[TF_ERR_INSTR]		= { "err_instr",	TK_FLAG, false },
+};
+
+void tour_row_init(struct tour_row *row, const char *scenario, const char *path)
+{
+	int i;
+
+	memset(row, 0, sizeof(*row));
+	row->scenario = scenario;
+	row->path = path;
+	for (i = 0; i < TF_NR; i++)
+		row->ev[i] = EV_UNKNOWN;
+	row->status = TS_OK;
+}
+
+void tour_expect(struct tour_row *row, enum tour_field f, enum tour_op op, long long v)
+{
+	if (row->nchecks < TOUR_MAX_CHECKS)
+		row->checks[row->nchecks++] = (struct tour_check){ f, op, v };
+}
+
+static void set_reason(struct tour_row *row, const char *fmt, va_list ap)
+{
+	vsnprintf(row->reason, sizeof(row->reason), fmt, ap);
+}
+
+/*
+ * The row cannot run here (no swap, no NX, ...): not a failure.
+ * Returns 0, so that a row can end with "return tour_skip(...)".
+ */
+int tour_skip(struct tour_row *row, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_reason(row, fmt, ap);
+	va_end(ap);
+	row->status = TS_SKIP;
+	return 0;
+}
+
+/* Setting the row up failed: it proves nothing, so it cannot pass. */
+int tour_fail(struct tour_row *row, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_reason(row, fmt, ap);
+	va_end(ap);
+	row->status = TS_MISMATCH;
+	return 0;
+}
+
+static const char *fmt_value(const struct tour_row *row, enum tour_field f,
+			     long long v, char *buf, size_t len)
+{
+	int signo;
+
+	if (v == EV_UNKNOWN) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	switch (tour_fields[f].kind) {
+	case TK_DELTA:
+		snprintf(buf, len, "%+lld", v);
+		break;
+	case TK_SIGNO:
+		snprintf(buf, len, "%s", probe_sig_name((int)v));
+		break;
+	case TK_SICODE:
+		/* si_code values mean something only together with a signal. */
+		signo = row->ev[TF_SIGNO] != EV_UNKNOWN ? (int)row->ev[TF_SIGNO] : 0;
+		for (int i = 0; !signo && i < row->nchecks; i++)
+			if (row->checks[i].f == TF_SIGNO)
+				signo = (int)row->checks[i].v;
+		snprintf(buf, len, "%s", probe_code_name(signo, (int)v));
+		break;
+	case TK_HEX:
+		snprintf(buf, len, "0x%llx", v);
+		break;
+	default:
+		snprintf(buf, len, "%lld", v);
+		break;
+	}
+	return buf;
+}
+
+static const char * const op_str[] = { [OP_EQ] = "=", [OP_GE] = ">=", [OP_LE] = "<=" };
+
+static bool check_ok(const struct tour_check *c, long long v)
+{
+	if (v == EV_UNKNOWN)
+		return false;
+	switch (c->op) {
+	case OP_EQ:
+		return v == c->v;
+	case OP_GE:
+		return v >= c->v;
+	case OP_LE:
+		return v <= c->v;
+	}
+	return false;
+}
+
+static void append(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s%s", n ? " " : "", s);
+}
+
+/* Build the "expected" text and, unless already decided, the verdict. */
+void tour_judge(struct tour_row *row)
+{
+	char val[64], item[160];
+	int i;
+
+	row->expected[0] = '\0';
+	for (i = 0; i < row->nchecks; i++) {
+		const struct tour_check *c = &row->checks[i];
+
+		snprintf(item, sizeof(item), "%s%s%s", tour_fields[c->f].name,
+			 op_str[c->op], fmt_value(row, c->f, c->v, val, sizeof(val)));
+		append(row->expected, sizeof(row->expected), item);
+	}
+	if (row->status != TS_OK)
+		return;
+	for (i = 0; i < row->nchecks; i++) {
+		const struct tour_check *c = &row->checks[i];
+		long long v = row->ev[c->f];
+
+		if (check_ok(c, v))
+			continue;
+		row->status = TS_MISMATCH;
+		snprintf(item, sizeof(item), "%s is %s", tour_fields[c->f].name,
+			 v == EV_UNKNOWN ? "not measured" :
+			 fmt_value(row, c->f, v, val, sizeof(val)));
+		if (row->reason[0])
+			append(row->reason, sizeof(row->reason), ";");
+		append(row->reason, sizeof(row->reason), item);
+	}
+	if (row->status == TS_MISMATCH && row->reason[0]) {
+		size_t n = strlen(row->reason);
+
+		snprintf(row->reason + n, sizeof(row->reason) - n, " (expected %s)",
+			 row->expected);
+	}
+}
+
+static const char * const status_table[] = {
+	[TS_OK] = "ok", [TS_MISMATCH] = "MISMATCH", [TS_SKIP] = "SKIP",
+};
+
+static const char * const status_json[] = {
+	[TS_OK] = "ok", [TS_MISMATCH] = "mismatch", [TS_SKIP] = "skip",
+};
+
+#define COL_FMT	"%3s  %-26s %-9s %6s %6s %7s  %s\n"
+
+void tour_print_header(FILE *f)
+{
+	fprintf(f, COL_FMT, "#", "SCENARIO", "STATUS", "MINFLT", "MAJFLT",
+		"PRESENT", "DEVICE COUNTERS (change)");
+}
+
+static void counters_text(const struct tour_row *row, char *buf, size_t len)
+{
+	char item[64];
+	bool known = false;
+	int f;
+
+	buf[0] = '\0';
+	for (f = TF_FAULT_READ; f <= TF_PAGES_CACHED; f++) {
+		if (row->ev[f] == EV_UNKNOWN)
+			continue;
+		known = true;
+		if (!row->ev[f])
+			continue;
+		snprintf(item, sizeof(item), "%s%+lld", tour_fields[f].name, row->ev[f]);
+		append(buf, len, item);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "%s", known ? "none" : "-");
+}
+
+/* Everything measured that has no column: pagemap bits, the signal... */
+static void seen_text(const struct tour_row *row, char *buf, size_t len)
+{
+	char item[200], val[64], bits[96];
+	int f;
+
+	buf[0] = '\0';
+	if (row->ev[TF_SIGNO] != EV_UNKNOWN && row->ev[TF_SIGNO]) {
+		snprintf(item, sizeof(item), "%s/%s",
+			 probe_sig_name((int)row->ev[TF_SIGNO]),
+			 probe_code_name((int)row->ev[TF_SIGNO], (int)row->ev[TF_SI_CODE]));
+		append(buf, len, item);
+		if (row->ev[TF_SI_ADDR_OK] != EV_UNKNOWN)
+			append(buf, len, row->ev[TF_SI_ADDR_OK] ?
+			       "at the touched address," : "at ANOTHER address,");
+		if (row->ev[TF_ERROR_CODE] != EV_UNKNOWN) {
+			snprintf(item, sizeof(item), "error code 0x%llx (%s)",
+				 row->ev[TF_ERROR_CODE],
+				 probe_err_bits(row->ev[TF_ERROR_CODE], bits, sizeof(bits)));
+			append(buf, len, item);
+		}
+	} else if (row->ev[TF_SIGNO] == 0) {
+		append(buf, len, "no signal;");
+	}
+	for (f = 0; f < TF_NR; f++) {
+		if (tour_fields[f].column || row->ev[f] == EV_UNKNOWN)
+			continue;
+		if (f == TF_SIGNO || f == TF_SI_CODE || f == TF_SI_ADDR_OK ||
+		    f == TF_ERROR_CODE || (f >= TF_ERR_PROT && f <= TF_ERR_INSTR))
+			continue;	/* in the decoded signal text */
+		snprintf(item, sizeof(item), "%s=%s", tour_fields[f].name,
+			 fmt_value(row, f, row->ev[f], val, sizeof(val)));
+		append(buf, len, item);
+	}
+	if (row->note[0])
+		append(buf, len, row->note);
+}
+
+static const char *col(const struct tour_row *row, enum tour_field f, char *buf,
+		       size_t len)
+{
+	if (row->ev[f] == EV_UNKNOWN)
+		return "-";
+	return fmt_value(row, f, row->ev[f], buf, len);
+}
+
+void tour_print_row(FILE *f, int nr, const struct tour_row *row)
+{
+	char num[8], a[32], b[32], c[32], dev[256], seen[600];
+
+	snprintf(num, sizeof(num), "%d", nr);
+	counters_text(row, dev, sizeof(dev));
+	fprintf(f, COL_FMT, num, row->scenario, status_table[row->status],
+		col(row, TF_MINFLT, a, sizeof(a)), col(row, TF_MAJFLT, b, sizeof(b)),
+		col(row, TF_PRESENT, c, sizeof(c)), dev);
+	fprintf(f, "     did:    %s\n", row->action);
+	fprintf(f, "     path:   %s\n", row->path);
+	seen_text(row, seen, sizeof(seen));
+	if (seen[0])
+		fprintf(f, "     seen:   %s\n", seen);
+	if (row->expected[0])
+		fprintf(f, "     expect: %s\n", row->expected);
+	if (row->status != TS_OK && row->reason[0])
+		fprintf(f, "     %s %s\n", row->status == TS_SKIP ? "skip:  " : "WHY:   ",
+			row->reason);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+			break;
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_kv_str(FILE *f, const char *key, const char *val)
+{
+	fprintf(f, ", ");
+	json_str(f, key);
+	fprintf(f, ": ");
+	if (val)
+		json_str(f, val);
+	else
+		fputs("null", f);
+}
+
+void tour_print_json(FILE *f, const struct tour_row *rows, int n)
+{
+	char bits[96];
+	int i, k;
+
+	fputs("[\n", f);
+	for (i = 0; i < n; i++) {
+		const struct tour_row *row = &rows[i];
+		long long signo = row->ev[TF_SIGNO], code = row->ev[TF_SI_CODE];
+		long long err = row->ev[TF_ERROR_CODE];
+
+		fputs("  {\"scenario\": ", f);
+		json_str(f, row->scenario);
+		json_kv_str(f, "action", row->action);
+		json_kv_str(f, "path", row->path);
+		json_kv_str(f, "status", status_json[row->status]);
+		json_kv_str(f, "expected", row->expected);
+		json_kv_str(f, "reason", row->reason);
+		json_kv_str(f, "note", row->note);
+		for (k = 0; k < TF_NR; k++) {
+			fprintf(f, ", \"%s\": ", tour_fields[k].name);
+			if (row->ev[k] == EV_UNKNOWN)
+				fputs("null", f);
+			else
+				fprintf(f, "%lld", row->ev[k]);
+		}
+		json_kv_str(f, "signal", signo == EV_UNKNOWN ? NULL : probe_sig_name((int)signo));
+		json_kv_str(f, "si_code_name", signo == EV_UNKNOWN || code == EV_UNKNOWN ?
+			    NULL : probe_code_name((int)signo, (int)code));
+		json_kv_str(f, "error_bits", err == EV_UNKNOWN ? NULL :
+			    probe_err_bits(err, bits, sizeof(bits)));
+		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
+	}
+	fputs("]\n", f);
+}

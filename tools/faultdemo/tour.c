@@ -1,0 +1,1207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultdemo(1) tour: each page-fault path once, in a fresh mapping, with
+ * the evidence measured during that one step.
+ *
+ * Every row computes what it expects from the state just before its step
+ * (module parameters, fault_around_bytes, which device pages are already
+ * in the page cache), so that a row passes on any kernel and any module
+ * settings where the path really ran, and fails where it did not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "common.h"
+#include "evidence.h"
+#include "probe.h"
+#include "swap.h"
+#include "tour.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+/* Alignment of mappings whose fault-around window must be predictable. */
+#define PMD_ALIGN	(2UL << 20)
+
+struct tour {
+	int fd;
+	struct faultdemo_geometry g;
+	size_t ps;
+	__u64 npages;		/* pages in the data area */
+	__u64 fab;		/* fault_around_bytes; 0: unknown */
+	__u64 base;		/* the device page most rows use */
+	long cold;		/* a page not yet cached, or -errno */
+	__u64 zero_pfn;		/* PFN of the zero page; 0: PFNs hidden */
+	struct swap_state swap;
+};
+
+/* ------------------------------------------------------------------ */
+/* The measured actions: plain loads, stores and a call, nothing else. */
+
+enum act_op { ACT_LOAD, ACT_STORE, ACT_CALL };
+
+struct act {
+	enum act_op op;
+	char *addr;
+	size_t n;		/* accesses */
+	size_t step;		/* bytes between them */
+	unsigned char val;	/* what ACT_STORE stores */
+	unsigned long sink;	/* keeps the loads */
+};
+
+static void act_run(void *arg)
+{
+	struct act *a = arg;
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		unsigned char *p = (unsigned char *)a->addr + i * a->step;
+
+		switch (a->op) {
+		case ACT_LOAD:
+			a->sink += __atomic_load_n(p, __ATOMIC_RELAXED);
+			break;
+		case ACT_STORE:
+			__atomic_store_n(p, a->val, __ATOMIC_RELAXED);
+			break;
+		case ACT_CALL:
+			((void (*)(void))(unsigned long)p)();
+			break;
+		}
+	}
+}
+
+static void run_act(enum act_op op, void *addr, size_t n, size_t step,
+		    unsigned char val, struct probe_result *r)
+{
+	struct act a = { op, addr, n, step, val, 0 };
+
+	probe_run(act_run, &a, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Evidence into a row */
+
+static const enum tour_field stat_field[FD_STAT_NR] = {
+	[FD_STAT_FAULT_READ]	= TF_FAULT_READ,
+	[FD_STAT_FAULT_COW]	= TF_FAULT_COW,
+	[FD_STAT_FAULT_SHARED]	= TF_FAULT_SHARED,
+	[FD_STAT_MAP_PAGES]	= TF_MAP_PAGES,
+	[FD_STAT_PAGE_MKWRITE]	= TF_PAGE_MKWRITE,
+	[FD_STAT_SIGBUS]	= TF_SIGBUS,
+	[FD_STAT_READAHEAD]	= TF_READAHEAD,
+	[FD_STAT_CLEAN]		= TF_NR,	/* not a fault path */
+	[FD_STAT_PAGES_CACHED]	= TF_PAGES_CACHED,
+};
+
+static void stats_snap(struct fd_stats *s)
+{
+	if (fd_stats_read(s))
+		memset(s->v, 0xff, sizeof(s->v));	/* all -1: unknown */
+}
+
+static void stats_delta(struct tour_row *row, const struct fd_stats *a,
+			const struct fd_stats *b)
+{
+	long long total = 0;
+	bool known = true;
+	int i;
+
+	for (i = 0; i < FD_STAT_NR; i++) {
+		enum tour_field f = stat_field[i];
+
+		if (f == TF_NR)
+			continue;
+		if (a->v[i] < 0 || b->v[i] < 0) {
+			known = false;
+			continue;
+		}
+		row->ev[f] = b->v[i] - a->v[i];
+		if (f != TF_PAGES_CACHED)
+			total += row->ev[f];
+	}
+	if (known)
+		row->ev[TF_DEVICE_TOTAL] = total;
+}
+
+static void probe_into_row(struct tour_row *row, const struct probe_result *r,
+			   const void *addr)
+{
+	row->ev[TF_MINFLT] = r->minflt;
+	row->ev[TF_MAJFLT] = r->majflt;
+	row->ev[TF_FAULTS] = r->minflt + r->majflt;
+	row->ev[TF_SIGNO] = r->signo;
+	if (!r->signo)
+		return;
+	row->ev[TF_SI_CODE] = r->code;
+	row->ev[TF_SI_ADDR_OK] = r->addr == addr;
+	if (r->err < 0)
+		return;
+	row->ev[TF_TRAPNO] = r->trapno;
+	row->ev[TF_ERROR_CODE] = r->err;
+	row->ev[TF_ERR_PROT] = !!(r->err & X86_PF_PROT);
+	row->ev[TF_ERR_WRITE] = !!(r->err & X86_PF_WRITE);
+	row->ev[TF_ERR_USER] = !!(r->err & X86_PF_USER);
+	row->ev[TF_ERR_RSVD] = !!(r->err & X86_PF_RSVD);
+	row->ev[TF_ERR_INSTR] = !!(r->err & X86_PF_INSTR);
+}
+
+static void present_into_row(struct tour_row *row, long before, long after)
+{
+	if (before < 0 || after < 0)
+		return;
+	row->ev[TF_PRESENT_BEFORE] = before;
+	row->ev[TF_PRESENT] = after - before;
+}
+
+static void pagemap_into_row(struct tour_row *row, const void *addr)
+{
+	__u64 ent = ev_pagemap_one(addr);
+
+	if (!(ent & PM_PRESENT))
+		return;
+	row->ev[TF_EXCLUSIVE] = !!(ent & PM_EXCLUSIVE);
+	row->ev[TF_FILE] = !!(ent & PM_FILE);
+}
+
+/* The checks most rows share. */
+static void expect_no_signal(struct tour_row *row)
+{
+	tour_expect(row, TF_SIGNO, OP_EQ, 0);
+}
+
+static void expect_device_idle(struct tour_row *row)
+{
+	tour_expect(row, TF_DEVICE_TOTAL, OP_EQ, 0);
+}
+
+/*
+ * The x86 page-fault error code of a user access: P (protection), W
+ * (write) and I (instruction fetch) as given, U always, RSVD never.
+ */
+static void expect_error_code(struct tour_row *row, int prot, int write, int instr)
+{
+#ifdef __x86_64__
+	tour_expect(row, TF_TRAPNO, OP_EQ, X86_TRAP_PF);
+	tour_expect(row, TF_ERR_PROT, OP_EQ, prot);
+	tour_expect(row, TF_ERR_WRITE, OP_EQ, write);
+	tour_expect(row, TF_ERR_USER, OP_EQ, 1);
+	tour_expect(row, TF_ERR_RSVD, OP_EQ, 0);
+	tour_expect(row, TF_ERR_INSTR, OP_EQ, instr);
+#else
+	(void)row; (void)prot; (void)write; (void)instr;
+#endif
+}
+
+static void expect_signal(struct tour_row *row, int signo, int code)
+{
+	tour_expect(row, TF_SIGNO, OP_EQ, signo);
+	tour_expect(row, TF_SI_CODE, OP_EQ, code);
+	tour_expect(row, TF_SI_ADDR_OK, OP_EQ, 1);
+	/* A fault that fails is not counted in min_flt/maj_flt. */
+	tour_expect(row, TF_MINFLT, OP_EQ, 0);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* The device */
+
+/* Does a read fault in a new mapping call .map_pages? -1: cannot tell. */
+static int fault_around_calls(const struct tour *t)
+{
+	if (!t->g.fault_around)
+		return 0;	/* the vma has no .map_pages at all */
+	if (!t->fab)
+		return -1;
+	return t->fab / t->ps > 1;
+}
+
+static void *dev_map(struct tour *t, __u64 page, size_t npages, int prot, int flags)
+{
+	void *p = mmap(NULL, npages * t->ps, prot, flags, t->fd, (off_t)(page * t->ps));
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int dev_byte(struct tour *t, __u64 page, unsigned char *b)
+{
+	return pread(t->fd, b, 1, (off_t)(page * t->ps)) == 1 ? 0 : -1;
+}
+
+/* Refresh the runtime parameters: another process may have changed them. */
+static void refresh_geometry(struct tour *t)
+{
+	struct faultdemo_geometry g;
+
+	if (!fd_geometry(t->fd, &g))
+		t->g = g;
+}
+
+/*
+ * What a .fault at @page will add to the page cache: nothing on a hit;
+ * on a miss the page and, as read-ahead, the uncached pages among the
+ * next readahead ones. Returns the read-ahead count, *miss = page
+ * uncached, or -errno.
+ */
+static long readahead_expected(struct tour *t, __u64 page, bool *miss)
+{
+	size_t n = 1 + t->g.readahead, i;
+	unsigned char *vec;
+	long ra = 0;
+	int ret;
+
+	if (page + n > t->npages)
+		n = t->npages - page;
+	vec = calloc(n, 1);
+	if (!vec)
+		return -ENOMEM;
+	ret = ev_cached(t->fd, page, n, vec);
+	if (ret) {
+		free(vec);
+		return ret;
+	}
+	*miss = !(vec[0] & 1);
+	for (i = 1; *miss && i < n; i++)
+		ra += !(vec[i] & 1);
+	free(vec);
+	return ra;
+}
+
+/* ------------------------------------------------------------------ */
+/* The rows */
+
+static int row_anon_read(struct tour *t, struct tour_row *row)
+{
+	const size_t n = 4;
+	struct probe_result r;
+	long pb, pa;
+	__u64 ent;
+	char *p;
+
+	tour_row_init(row, "anon_read",
+		      "do_anonymous_page: read fault, maps the shared zero page read-only");
+	snprintf(row->action, sizeof(row->action),
+		 "load from 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
+	p = mmap(NULL, n * t->ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	/* A huge zero page would be another path (do_huge_pmd_anonymous_page). */
+	madvise(p, n * t->ps, MADV_NOHUGEPAGE);
+
+	pb = ev_present(p, n);
+	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	pa = ev_present(p, n);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	pagemap_into_row(row, p);
+	ent = ev_pagemap_one(p);
+	if (t->zero_pfn && (ent & PM_PRESENT))
+		row->ev[TF_ZERO_PFN_SHARED] = (ent & PM_PFN_MASK) == t->zero_pfn;
+	/* smaps counts only normal pages: the zero page is not in Rss. */
+	row->ev[TF_RSS_KB] = ev_smaps_kb(p, "Rss");
+	if (row->ev[TF_RSS_KB] < 0)
+		row->ev[TF_RSS_KB] = EV_UNKNOWN;
+	munmap(p, n * t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 0);
+	tour_expect(row, TF_FILE, OP_EQ, 0);
+	tour_expect(row, TF_RSS_KB, OP_EQ, 0);
+	if (t->zero_pfn)
+		tour_expect(row, TF_ZERO_PFN_SHARED, OP_EQ, 1);
+	else
+		snprintf(row->note, sizeof(row->note), "(PFNs hidden: not CAP_SYS_ADMIN)");
+	return 0;
+}
+
+static int row_anon_write(struct tour *t, struct tour_row *row)
+{
+	const size_t n = 4;
+	struct probe_result r;
+	long pb, pa;
+	__u64 ent;
+	char *p;
+
+	tour_row_init(row, "anon_write",
+		      "do_anonymous_page: write fault, a new zeroed page from the buddy allocator");
+	snprintf(row->action, sizeof(row->action),
+		 "store to 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
+	p = mmap(NULL, n * t->ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	madvise(p, n * t->ps, MADV_NOHUGEPAGE);
+
+	pb = ev_present(p, n);
+	run_act(ACT_STORE, p, 1, 0, 0x5a, &r);
+	pa = ev_present(p, n);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	pagemap_into_row(row, p);
+	ent = ev_pagemap_one(p);
+	if (t->zero_pfn && (ent & PM_PRESENT))
+		row->ev[TF_ZERO_PFN_SHARED] = (ent & PM_PFN_MASK) == t->zero_pfn;
+	row->ev[TF_RSS_KB] = ev_smaps_kb(p, "Rss");
+	if (row->ev[TF_RSS_KB] < 0)
+		row->ev[TF_RSS_KB] = EV_UNKNOWN;
+	munmap(p, n * t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
+	tour_expect(row, TF_FILE, OP_EQ, 0);
+	tour_expect(row, TF_RSS_KB, OP_EQ, (long long)(t->ps / 1024));
+	if (t->zero_pfn)
+		tour_expect(row, TF_ZERO_PFN_SHARED, OP_EQ, 0);
+	return 0;
+}
+
+static int row_dev_cold_read(struct tour *t, struct tour_row *row)
+{
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	size_t span, first, last, i;
+	unsigned char *vec;
+	long ra, pb, pa, want_present = 1;
+	int calls;
+	bool miss;
+	char *p;
+
+	tour_row_init(row, "dev_cold_read",
+		      "do_read_fault: do_fault_around (.map_pages, nothing cached yet), then __do_fault -> .fault + read-ahead");
+	if (t->cold < 0)
+		return tour_skip(row, "every device page is cached (reload the module)");
+	refresh_geometry(t);
+	span = 1 + t->g.readahead;
+	if (t->cold + span > t->npages)
+		span = t->npages - t->cold;
+	snprintf(row->action, sizeof(row->action),
+		 "load from device page %ld (not in the page cache) through a fresh %zu-page MAP_SHARED PROT_READ mapping",
+		 t->cold, span);
+	ra = readahead_expected(t, t->cold, &miss);
+	if (ra < 0)
+		return tour_fail(row, "mincore: %s", strerror((int)-ra));
+	if (!miss)
+		return tour_skip(row, "device page %ld is cached already", t->cold);
+	p = dev_map(t, t->cold, span, PROT_READ, MAP_SHARED);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+
+	/* .map_pages runs before .fault: it maps what was cached before. */
+	calls = fault_around_calls(t);
+	if (calls > 0) {
+		vec = calloc(span, 1);
+		if (!vec || ev_cached(t->fd, t->cold, span, vec)) {
+			free(vec);
+			munmap(p, span * t->ps);
+			return tour_fail(row, "mincore failed");
+		}
+		ev_fault_around_window((unsigned long)p, span, 0, t->fab / t->ps,
+				       &first, &last);
+		for (i = first; i <= last; i++)
+			want_present += i && (vec[i] & 1);
+		free(vec);
+	}
+
+	stats_snap(&s0);
+	pb = ev_present(p, span);
+	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	pa = ev_present(p, span);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	pagemap_into_row(row, p);
+	munmap(p, span * t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
+	if (calls >= 0)
+		tour_expect(row, TF_MAP_PAGES, OP_EQ, calls);
+	tour_expect(row, TF_READAHEAD, OP_EQ, ra);
+	tour_expect(row, TF_PAGES_CACHED, OP_EQ, 1 + ra);
+	if (calls >= 0)
+		tour_expect(row, TF_PRESENT, OP_EQ, want_present);
+	else
+		tour_expect(row, TF_PRESENT, OP_GE, 1);
+	tour_expect(row, TF_FILE, OP_EQ, 1);
+	snprintf(row->note, sizeof(row->note),
+		 "(read-ahead fills the page cache, not the page table)");
+	return 0;
+}
+
+static int row_dev_fault_around(struct tour *t, struct tour_row *row)
+{
+	size_t win, region, idx, first, last, i;
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	long pb, pa, want = 0;
+	unsigned char *vec;
+	__u64 start;
+	char *buf, *p;
+
+	tour_row_init(row, "dev_fault_around",
+		      "do_read_fault -> do_fault_around -> .map_pages (filemap_map_pages): one fault maps every cached page of the window");
+	refresh_geometry(t);
+	if (!t->g.fault_around)
+		return tour_skip(row, "fault_around=0: mappings get no .map_pages");
+	if (t->fab && t->fab / t->ps <= 1)
+		return tour_skip(row, "fault_around_bytes=%llu: the kernel does no fault-around",
+				 (unsigned long long)t->fab);
+	/* Unknown window: a guess; the checks then ask for >= 2 pages only. */
+	win = t->fab ? t->fab / t->ps : 16;
+	region = 2 * win;
+	if (region > t->npages)
+		region = t->npages;
+	if (region < 2)
+		return tour_skip(row, "the device has a single page");
+	start = t->base + region <= t->npages ? t->base : t->npages - region;
+	idx = region > win ? win + win / 2 : region / 2;
+	snprintf(row->action, sizeof(row->action),
+		 "read() device pages %llu-%llu into the page cache, map them fresh (MAP_SHARED, PROT_READ), load from page %zu",
+		 (unsigned long long)start, (unsigned long long)(start + region - 1), idx);
+
+	/* read() fills the page cache without changing a byte. */
+	buf = malloc(region * t->ps);
+	if (!buf)
+		return tour_fail(row, "out of memory");
+	if (pread(t->fd, buf, region * t->ps, (off_t)(start * t->ps)) !=
+	    (ssize_t)(region * t->ps)) {
+		free(buf);
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	}
+	free(buf);
+
+	p = ev_mmap_aligned(t->fd, region * t->ps, PROT_READ, MAP_SHARED,
+			    (off_t)(start * t->ps), PMD_ALIGN);
+	if (p == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	vec = calloc(region, 1);
+	if (!vec || ev_cached(t->fd, start, region, vec)) {
+		free(vec);
+		munmap(p, region * t->ps);
+		return tour_fail(row, "mincore failed");
+	}
+	ev_fault_around_window((unsigned long)p, region, idx, win, &first, &last);
+	for (i = first; i <= last; i++)
+		want += vec[i] & 1;
+	if (!(vec[idx] & 1)) {
+		free(vec);
+		munmap(p, region * t->ps);
+		return tour_fail(row, "page %zu is not cached after read()", idx);
+	}
+	free(vec);
+
+	stats_snap(&s0);
+	pb = ev_present(p, region);
+	run_act(ACT_LOAD, p + idx * t->ps, 1, 0, 0, &r);
+	pa = ev_present(p, region);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p + idx * t->ps);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	munmap(p, region * t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_MAP_PAGES, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
+	tour_expect(row, TF_READAHEAD, OP_EQ, 0);
+	if (t->fab)
+		tour_expect(row, TF_PRESENT, OP_EQ, want);
+	tour_expect(row, TF_PRESENT, OP_GE, 2);
+	if (t->fab)
+		snprintf(row->note, sizeof(row->note),
+			 "(window: pages %zu-%zu of the mapping, fault_around_bytes=%llu)",
+			 first, last, (unsigned long long)t->fab);
+	else
+		snprintf(row->note, sizeof(row->note),
+			 "(fault_around_bytes unreadable: window size unknown)");
+	return 0;
+}
+
+static int row_private_write(struct tour *t, struct tour_row *row)
+{
+	unsigned char before, after;
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	long ra, pb, pa;
+	bool miss;
+	char *p;
+
+	tour_row_init(row, "private_write",
+		      "do_cow_fault: .fault returns the device page, the core copies it to vmf->cow_page");
+	snprintf(row->action, sizeof(row->action),
+		 "store to device page %llu through a fresh 1-page MAP_PRIVATE mapping",
+		 (unsigned long long)t->base);
+	ra = readahead_expected(t, t->base, &miss);
+	if (ra < 0)
+		return tour_fail(row, "mincore: %s", strerror((int)-ra));
+	if (dev_byte(t, t->base, &before))
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_STORE, p, 1, 0, before ^ 0xff, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	pagemap_into_row(row, p);
+	if (!dev_byte(t, t->base, &after))
+		row->ev[TF_DEVICE_UNCHANGED] = after == before;
+	row->ev[TF_DATA_OK] = !r.signo && (unsigned char)p[0] == (before ^ 0xff);
+	munmap(p, t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_COW, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
+	tour_expect(row, TF_MAP_PAGES, OP_EQ, 0);
+	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 0);
+	tour_expect(row, TF_READAHEAD, OP_EQ, ra);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_FILE, OP_EQ, 0);
+	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
+	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
+	tour_expect(row, TF_DEVICE_UNCHANGED, OP_EQ, 1);
+	return 0;
+}
+
+static int row_shared_first_write(struct tour *t, struct tour_row *row)
+{
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	unsigned char byte;
+	long ra, pb, pa;
+	bool miss;
+	char *p;
+
+	tour_row_init(row, "shared_first_write",
+		      "do_shared_fault: .fault, then do_page_mkwrite -> .page_mkwrite");
+	snprintf(row->action, sizeof(row->action),
+		 "store (the byte already there) to device page %llu through a fresh 1-page MAP_SHARED mapping",
+		 (unsigned long long)t->base);
+	ra = readahead_expected(t, t->base, &miss);
+	if (ra < 0)
+		return tour_fail(row, "mincore: %s", strerror((int)-ra));
+	/* Storing what is there: the path runs, the device keeps its data. */
+	if (dev_byte(t, t->base, &byte))
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_STORE, p, 1, 0, byte, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	pagemap_into_row(row, p);
+	munmap(p, t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 1);
+	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
+	tour_expect(row, TF_MAP_PAGES, OP_EQ, 0);
+	tour_expect(row, TF_READAHEAD, OP_EQ, ra);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_FILE, OP_EQ, 1);
+	return 0;
+}
+
+static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
+{
+	struct faultdemo_clean c = { 0 };
+	struct probe_result r, setup;
+	struct fd_stats s0, s1;
+	unsigned char byte;
+	long pb, pa;
+	char *p;
+
+	tour_row_init(row, "shared_write_after_clean",
+		      "do_wp_page -> wp_page_shared -> .page_mkwrite (PTE write-protected by FAULTDEMO_IOC_CLEAN)");
+	snprintf(row->action, sizeof(row->action),
+		 "store to device page %llu via a fresh MAP_SHARED mapping, FAULTDEMO_IOC_CLEAN it, store again (measured)",
+		 (unsigned long long)t->base);
+	if (dev_byte(t, t->base, &byte))
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	run_act(ACT_STORE, p, 1, 0, byte, &setup);
+	c.offset = t->base * t->ps;
+	c.length = t->ps;
+	if (setup.signo || ioctl(t->fd, FAULTDEMO_IOC_CLEAN, &c)) {
+		munmap(p, t->ps);
+		return tour_fail(row, "setup: %s", setup.signo ? "the first store raised a signal" :
+				 strerror(errno));
+	}
+	row->ev[TF_CLEANED] = c.cleaned;
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_STORE, p, 1, 0, byte, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	munmap(p, t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_CLEANED, OP_EQ, 1);
+	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
+	tour_expect(row, TF_MAP_PAGES, OP_EQ, 0);
+	tour_expect(row, TF_PRESENT, OP_EQ, 0);
+	return 0;
+}
+
+/* What the child of the fork row measured, sent back through a pipe. */
+struct fork_report {
+	struct probe_result r;
+	struct fd_stats s0, s1;
+	__u64 ent0, ent1;
+	long pb, pa;
+};
+
+static void fork_child(int wfd, char *p, unsigned char val)
+{
+	struct fork_report rep;
+	ssize_t n;
+
+	memset(&rep, 0, sizeof(rep));
+	ev_populate_text();
+	rep.ent0 = ev_pagemap_one(p);
+	stats_snap(&rep.s0);
+	rep.pb = ev_present(p, 1);
+	run_act(ACT_STORE, p, 1, 0, val, &rep.r);
+	rep.pa = ev_present(p, 1);
+	rep.ent1 = ev_pagemap_one(p);
+	stats_snap(&rep.s1);
+	n = write(wfd, &rep, sizeof(rep));
+	_exit(n == sizeof(rep) ? 0 : 1);
+}
+
+static int row_fork_cow(struct tour *t, struct tour_row *row)
+{
+	struct probe_result setup;
+	struct fork_report rep;
+	int pfd[2], status;
+	unsigned char val;
+	ssize_t n;
+	pid_t pid;
+	char *p;
+
+	tour_row_init(row, "fork_cow",
+		      "do_wp_page -> wp_page_copy: the page is shared with the parent, the child gets a copy");
+	snprintf(row->action, sizeof(row->action),
+		 "store to a MAP_PRIVATE device page (COWed: now anonymous), fork(), store again in the child (measured)");
+	if (dev_byte(t, t->base, &val))
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	val ^= 0x0f;
+	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	run_act(ACT_STORE, p, 1, 0, val, &setup);
+	if (setup.signo || pipe(pfd)) {
+		munmap(p, t->ps);
+		return tour_fail(row, "setup failed");
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		munmap(p, t->ps);
+		close(pfd[0]);
+		close(pfd[1]);
+		return tour_fail(row, "fork: %s", strerror(errno));
+	}
+	if (!pid) {
+		close(pfd[0]);
+		fork_child(pfd[1], p, val ^ 0xf0);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], &rep, sizeof(rep));
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	/* The parent's copy must still hold its own value. */
+	row->ev[TF_DATA_OK] = (unsigned char)p[0] == val;
+	munmap(p, t->ps);
+	if (n != sizeof(rep))
+		return tour_fail(row, "the child reported nothing (status 0x%x)", status);
+
+	probe_into_row(row, &rep.r, p);
+	present_into_row(row, rep.pb, rep.pa);
+	stats_delta(row, &rep.s0, &rep.s1);
+	if (rep.ent0 & PM_PRESENT)
+		row->ev[TF_EXCLUSIVE_BEFORE] = !!(rep.ent0 & PM_EXCLUSIVE);
+	if (rep.ent1 & PM_PRESENT) {
+		row->ev[TF_EXCLUSIVE] = !!(rep.ent1 & PM_EXCLUSIVE);
+		row->ev[TF_FILE] = !!(rep.ent1 & PM_FILE);
+	}
+	if (t->zero_pfn && (rep.ent0 & PM_PRESENT) && (rep.ent1 & PM_PRESENT))
+		row->ev[TF_PFN_CHANGED] = (rep.ent0 & PM_PFN_MASK) != (rep.ent1 & PM_PFN_MASK);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
+	tour_expect(row, TF_PRESENT, OP_EQ, 0);
+	tour_expect(row, TF_EXCLUSIVE_BEFORE, OP_EQ, 0);
+	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
+	tour_expect(row, TF_FILE, OP_EQ, 0);
+	if (t->zero_pfn)
+		tour_expect(row, TF_PFN_CHANGED, OP_EQ, 1);
+	expect_device_idle(row);
+	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
+	return 0;
+}
+
+static int row_reserved_window(struct tour *t, struct tour_row *row)
+{
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	size_t n;
+	int pf;
+	char *p;
+
+	tour_row_init(row, "reserved_window",
+		      "none: remap_pfn_range() filled the page table at mmap time (VM_PFNMAP)");
+	if (!t->g.reserved_size)
+		return tour_skip(row, "module parameter reserved_size=0: no reserved window");
+	n = t->g.reserved_size / t->ps;
+	snprintf(row->action, sizeof(row->action),
+		 "load from each of the %zu pages of a fresh MAP_SHARED mapping of the reserved window",
+		 n);
+	p = mmap(NULL, n * t->ps, PROT_READ, MAP_SHARED, t->fd,
+		 (off_t)t->g.reserved_offset);
+	if (p == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+
+	/*
+	 * No present count: pagemap, like every page table walker, skips
+	 * VM_PFNMAP vmas, so it would report the window as not mapped.
+	 */
+	stats_snap(&s0);
+	run_act(ACT_LOAD, p, n, t->ps, 0, &r);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	stats_delta(row, &s0, &s1);
+	pf = ev_smaps_vmflag(p, "pf");
+	if (pf >= 0)
+		row->ev[TF_VMA_PFNMAP] = pf;
+	munmap(p, n * t->ps);
+	snprintf(row->note, sizeof(row->note),
+		 "(%zu loads, no fault; pagemap does not walk VM_PFNMAP vmas)", n);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 0);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_VMA_PFNMAP, OP_EQ, 1);
+	expect_device_idle(row);
+	return 0;
+}
+
+static int row_past_end(struct tour *t, struct tour_row *row)
+{
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	long pb, pa;
+	int calls;
+	char *p;
+
+	tour_row_init(row, "past_end",
+		      "do_read_fault -> .fault returns VM_FAULT_SIGBUS (page beyond the data area)");
+	snprintf(row->action, sizeof(row->action),
+		 "load from a MAP_SHARED mapping of offset %llu, the first byte past the data area",
+		 (unsigned long long)t->g.size);
+	refresh_geometry(t);
+	p = mmap(NULL, t->ps, PROT_READ, MAP_SHARED, t->fd, (off_t)t->g.size);
+	if (p == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	munmap(p, t->ps);
+
+	expect_signal(row, SIGBUS, BUS_ADRERR);
+	expect_error_code(row, 0, 0, 0);
+	tour_expect(row, TF_SIGBUS, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
+	calls = fault_around_calls(t);
+	if (calls >= 0)
+		tour_expect(row, TF_MAP_PAGES, OP_EQ, calls);
+	tour_expect(row, TF_PRESENT, OP_EQ, 0);
+	return 0;
+}
+
+static int row_no_vma(struct tour *t, struct tour_row *row)
+{
+	struct probe_result r;
+	struct fd_stats s0, s1;
+	char *res, *hole;
+
+	tour_row_init(row, "no_vma",
+		      "do_user_addr_fault: no vma -> bad_area -> SIGSEGV (no handler runs)");
+	snprintf(row->action, sizeof(row->action),
+		 "load from an address with no mapping (a hole between two PROT_NONE pages)");
+	/* Guard pages on both sides: no neighbouring stack can grow into it. */
+	res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	hole = res + t->ps;
+	munmap(hole, t->ps);
+
+	stats_snap(&s0);
+	run_act(ACT_LOAD, hole, 1, 0, 0, &r);
+	stats_snap(&s1);
+	probe_into_row(row, &r, hole);
+	stats_delta(row, &s0, &s1);
+	munmap(res, 3 * t->ps);
+
+	expect_signal(row, SIGSEGV, SEGV_MAPERR);
+	expect_error_code(row, 0, 0, 0);
+	expect_device_idle(row);
+	return 0;
+}
+
+static int row_store_read_only(struct tour *t, struct tour_row *row)
+{
+	struct probe_result r, setup;
+	struct fd_stats s0, s1;
+	long pb, pa;
+	char *p;
+
+	tour_row_init(row, "store_read_only",
+		      "do_user_addr_fault: access_error() (no VM_WRITE) -> bad_area_access_error -> SIGSEGV");
+	snprintf(row->action, sizeof(row->action),
+		 "load from device page %llu via a fresh MAP_SHARED PROT_READ mapping, then store to it (measured)",
+		 (unsigned long long)t->base);
+	p = dev_map(t, t->base, 1, PROT_READ, MAP_SHARED);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	run_act(ACT_LOAD, p, 1, 0, 0, &setup);	/* present, read-only */
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_STORE, p, 1, 0, 0, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	munmap(p, t->ps);
+
+	expect_signal(row, SIGSEGV, SEGV_ACCERR);
+	expect_error_code(row, 1, 1, 0);
+	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
+	tour_expect(row, TF_PRESENT, OP_EQ, 0);
+	expect_device_idle(row);
+	return 0;
+}
+
+static int row_exec_non_exec(struct tour *t, struct tour_row *row)
+{
+	struct probe_result r;
+	unsigned char *p;
+
+	tour_row_init(row, "exec_non_exec",
+		      "do_user_addr_fault: access_error() (no VM_EXEC) -> SIGSEGV; NX gives the I/D bit");
+	snprintf(row->action, sizeof(row->action),
+		 "call a 'ret' instruction stored in a MAP_PRIVATE|MAP_ANONYMOUS PROT_READ|PROT_WRITE page");
+#ifndef __x86_64__
+	(void)t;
+	(void)r;
+	(void)p;
+	return tour_skip(row, "x86-64 only");
+#else
+	p = mmap(NULL, t->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	p[0] = 0xc3;	/* ret: harmless should the CPU run it */
+
+	run_act(ACT_CALL, p, 1, 0, 0, &r);
+	probe_into_row(row, &r, p);
+	munmap(p, t->ps);
+	if (!r.signo)
+		return tour_skip(row, "the CPU ran code from a page without PROT_EXEC: no NX bit");
+
+	expect_signal(row, SIGSEGV, SEGV_ACCERR);
+	expect_error_code(row, 1, 0, 1);
+#endif
+	return 0;
+}
+
+static int row_swap_in(struct tour *t, struct tour_row *row)
+{
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	__u64 ent = 0;
+	bool same = true;
+	long pb, pa;
+	size_t i;
+	char *p;
+	int k;
+
+	tour_row_init(row, "swap_in",
+		      "do_swap_page: the PTE holds a swap entry; read the page back (or take it from the swap cache)");
+	snprintf(row->action, sizeof(row->action),
+		 "write a private anonymous page, MADV_PAGEOUT it, load from it (measured)");
+	if (!t->swap.usable)
+		return tour_skip(row, "%s", t->swap.how);
+	p = mmap(NULL, t->ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	madvise(p, t->ps, MADV_NOHUGEPAGE);
+	for (i = 0; i < t->ps; i++)
+		p[i] = (char)(i * 7 + 1);
+
+	/* Reclaim may leave the page for a moment (writeback): try again. */
+	for (k = 0; k < 10; k++) {
+		if (madvise(p, t->ps, MADV_PAGEOUT)) {
+			int err = errno;
+
+			munmap(p, t->ps);
+			if (err == EINVAL)
+				return tour_skip(row, "MADV_PAGEOUT not supported (Linux 5.4+)");
+			return tour_fail(row, "madvise(MADV_PAGEOUT): %s", strerror(err));
+		}
+		ent = ev_pagemap_one(p);
+		if (ent & PM_SWAP)
+			break;
+		usleep(10000);
+	}
+	if (!(ent & PM_SWAP)) {
+		munmap(p, t->ps);
+		return tour_skip(row, "MADV_PAGEOUT left the page in memory (%s); swap: %s",
+				 ent & PM_PRESENT ? "still present" : "not swapped", t->swap.how);
+	}
+	row->ev[TF_SWAPPED_BEFORE] = 1;
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	ent = ev_pagemap_one(p);
+	row->ev[TF_SWAPPED] = !!(ent & PM_SWAP);
+	for (i = 0; !r.signo && i < t->ps; i++)
+		same &= p[i] == (char)(i * 7 + 1);
+	row->ev[TF_DATA_OK] = !r.signo && same;
+	munmap(p, t->ps);
+
+	if (r.majflt)
+		snprintf(row->note, sizeof(row->note), "(major fault: read back from %s)",
+			 t->swap.ours ? t->swap.dev : "swap");
+	else if (r.minflt)
+		snprintf(row->note, sizeof(row->note),
+			 "(minor fault: the page was still in the swap cache)");
+
+	expect_no_signal(row);
+	tour_expect(row, TF_SWAPPED_BEFORE, OP_EQ, 1);
+	tour_expect(row, TF_FAULTS, OP_EQ, 1);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_SWAPPED, OP_EQ, 0);
+	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
+	expect_device_idle(row);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef int (*row_fn)(struct tour *t, struct tour_row *row);
+
+static const row_fn rows[] = {
+	row_anon_read,
+	row_anon_write,
+	row_dev_cold_read,
+	row_dev_fault_around,
+	row_private_write,
+	row_shared_first_write,
+	row_shared_write_after_clean,
+	row_fork_cow,
+	row_reserved_window,
+	row_past_end,
+	row_no_vma,
+	row_store_read_only,
+	row_exec_non_exec,
+	row_swap_in,
+};
+
+#define NR_ROWS	ARRAY_SIZE(rows)
+
+/* The PFN of the zero page, from a read fault in a scratch mapping. */
+static __u64 find_zero_pfn(void)
+{
+	unsigned char *p;
+	__u64 ent;
+
+	p = mmap(NULL, fd_page_size(), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+	ent = ev_pagemap_one(p);
+	munmap(p, fd_page_size());
+	return (ent & PM_PRESENT) ? ent & PM_PFN_MASK : 0;
+}
+
+static int tour_usage(void)
+{
+	printf("usage: %s tour [--json] [--setup-swap]\n", fd_prog);
+	return FD_EXIT_OK;
+}
+
+static void print_intro(const struct tour *t)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "?");
+	printf("faultdemo tour: kernel %s, %llu pages of %zu bytes, readahead %u, fault_around %u,",
+	       u.release, (unsigned long long)t->npages, t->ps, t->g.readahead,
+	       t->g.fault_around);
+	if (t->fab)
+		printf(" fault_around_bytes %llu\n", (unsigned long long)t->fab);
+	else
+		printf(" fault_around_bytes unknown\n");
+	printf("swap: %s\n", t->swap.how);
+	printf("getrusage() counts the faults of the measured step alone; counters: %s\n\n",
+	       FD_STATS_DIR);
+}
+
+int cmd_tour(int argc, char **argv)
+{
+	struct tour_row table[NR_ROWS];
+	const char *env = getenv("FAULTDEMO_SETUP_SWAP");
+	bool json = false, setup_swap = env && !strcmp(env, "1");
+	int i, ok = 0, bad = 0, skip = 0, ret;
+	struct tour t;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--setup-swap"))
+			setup_swap = true;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return tour_usage();
+		else
+			return fd_usage_error("tour: unknown argument '%s'", argv[i]);
+	}
+
+	/*
+	 * Fault in every page the measured steps execute or touch (our
+	 * text, libc, the stack) before the first step: a lazily mapped
+	 * text page would otherwise count as a fault of the step. Only
+	 * MCL_CURRENT, and unlocked again: the test mappings must not be
+	 * populated.
+	 */
+	if (!mlockall(MCL_CURRENT))
+		munlockall();
+
+	memset(&t, 0, sizeof(t));
+	t.ps = fd_page_size();
+	t.fd = fd_open_dev(O_RDWR);
+	if (t.fd < 0)
+		return FD_EXIT_FAIL;
+	ret = fd_geometry(t.fd, &t.g);
+	if (ret) {
+		fd_errno_hint(-ret, "FAULTDEMO_IOC_GET_GEOMETRY");
+		close(t.fd);
+		return FD_EXIT_FAIL;
+	}
+	if (t.g.page_size != t.ps) {
+		fd_err("the module's page size %u is not ours (%zu)", t.g.page_size, t.ps);
+		close(t.fd);
+		return FD_EXIT_FAIL;
+	}
+	ret = probe_init();
+	if (ret) {
+		fd_err("sigaltstack: %s", strerror(-ret));
+		close(t.fd);
+		return FD_EXIT_FAIL;
+	}
+	t.npages = t.g.size / t.ps;
+	if (fd_fault_around_bytes(&t.fab))
+		t.fab = 0;
+	t.zero_pfn = find_zero_pfn();
+	t.cold = ev_find_cold(t.fd, t.npages, 0, 1 + t.g.readahead, 1);
+	if (t.cold == -ENOSPC)
+		t.cold = ev_find_cold(t.fd, t.npages, 0, 1, 1);
+	t.base = t.cold >= 0 ? (__u64)t.cold : 0;
+	swap_prepare(&t.swap, setup_swap);
+
+	for (i = 0; i < (int)NR_ROWS; i++) {
+		rows[i](&t, &table[i]);
+		tour_judge(&table[i]);
+		ok += table[i].status == TS_OK;
+		bad += table[i].status == TS_MISMATCH;
+		skip += table[i].status == TS_SKIP;
+	}
+	swap_teardown(&t.swap);
+	close(t.fd);
+
+	if (json) {
+		tour_print_json(stdout, table, NR_ROWS);
+	} else {
+		print_intro(&t);
+		tour_print_header(stdout);
+		for (i = 0; i < (int)NR_ROWS; i++)
+			tour_print_row(stdout, i + 1, &table[i]);
+		printf("\n%d rows: %d ok, %d mismatch, %d skipped\n", (int)NR_ROWS, ok, bad, skip);
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		fd_err("writing the output: %s", strerror(errno));
+		return FD_EXIT_FAIL;
+	}
+	return bad ? FD_EXIT_FAIL : FD_EXIT_OK;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * faultdemo(1) tour: one row per fault path. A row holds what the program
+ * did, the kernel path it should take, the evidence measured while it
+ * ran, and the checks that evidence must pass (computed from the state
+ * before the step, never from a table of constants).
+ */
+#ifndef FAULTDEMO_TOUR_H
+#define FAULTDEMO_TOUR_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* A field not measured in this row: JSON null, not shown in the table. */
+#define EV_UNKNOWN	(-(1LL << 62))
+
+enum tour_field {
+	TF_MINFLT,		/* getrusage() minor faults during the step */
+	TF_MAJFLT,		/* ... major faults */
+	TF_FAULTS,		/* both */
+	TF_PRESENT_BEFORE,	/* pages of the row's mapping present before */
+	TF_PRESENT,		/* change in present pages over the step */
+	/* changes of the device's counters over the step */
+	TF_FAULT_READ,
+	TF_FAULT_COW,
+	TF_FAULT_SHARED,
+	TF_MAP_PAGES,
+	TF_PAGE_MKWRITE,
+	TF_SIGBUS,
+	TF_READAHEAD,
+	TF_PAGES_CACHED,
+	TF_DEVICE_TOTAL,	/* sum of the handler counters above */
+	/* pagemap and smaps after the step, and comparisons */
+	TF_EXCLUSIVE_BEFORE,
+	TF_EXCLUSIVE,
+	TF_FILE,
+	TF_ZERO_PFN_SHARED,
+	TF_PFN_CHANGED,
+	TF_RSS_KB,
+	TF_VMA_PFNMAP,
+	TF_SWAPPED_BEFORE,
+	TF_SWAPPED,
+	TF_DATA_OK,
+	TF_DEVICE_UNCHANGED,
+	TF_CLEANED,
+	/* the signal, if any */
+	TF_SIGNO,
+	TF_SI_CODE,
+	TF_SI_ADDR_OK,
+	TF_TRAPNO,
+	TF_ERROR_CODE,
+	TF_ERR_PROT,
+	TF_ERR_WRITE,
+	TF_ERR_USER,
+	TF_ERR_RSVD,
+	TF_ERR_INSTR,
+	TF_NR
+};
+
+enum tour_kind {
+	TK_COUNT,	/* plain number */
+	TK_DELTA,	/* change: printed +N */
+	TK_FLAG,	/* 0 or 1 */
+	TK_SIGNO,	/* signal number, printed by name */
+	TK_SICODE,	/* si_code, printed by name */
+	TK_HEX,
+};
+
+struct tour_field_info {
+	const char *name;
+	enum tour_kind kind;
+	bool column;	/* has a column of its own in the table */
+};
+
+extern const struct tour_field_info tour_fields[TF_NR];
+
+enum tour_op { OP_EQ, OP_GE, OP_LE };
+
+struct tour_check {
+	enum tour_field f;
+	enum tour_op op;
+	long long v;
+};
+
+enum tour_status { TS_OK, TS_MISMATCH, TS_SKIP };
+
+#define TOUR_MAX_CHECKS	24
+
+struct tour_row {
+	const char *scenario;	/* stable identifier, e.g. "anon_read" */
+	char action[200];	/* what the program did */
+	const char *path;	/* the kernel path the seeds name */
+	long long ev[TF_NR];
+	struct tour_check checks[TOUR_MAX_CHECKS];
+	int nchecks;
+	char expected[400];
+	char note[240];		/* what else was seen, free text */
+	char reason[900];	/* why skipped, or what did not match */
+	enum tour_status status;
+};
+
+/* report.c */
+void tour_row_init(struct tour_row *row, const char *scenario, const char *path);
+void tour_expect(struct tour_row *row, enum tour_field f, enum tour_op op, long long v);
+int tour_skip(struct tour_row *row, const char *fmt, ...);
+int tour_fail(struct tour_row *row, const char *fmt, ...);
+void tour_judge(struct tour_row *row);
+void tour_print_header(FILE *f);
+void tour_print_row(FILE *f, int nr, const struct tour_row *row);
+void tour_print_json(FILE *f, const struct tour_row *rows, int n);
+
+#endif /* FAULTDEMO_TOUR_H */
