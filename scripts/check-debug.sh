@@ -39,6 +39,7 @@ rm -rf "$out" "$tests"
 mkdir -p "$tests"
 ko=$("$here/build-module.sh" "$kver" "$out" W=1)
 make -s -C selftests/faultdemo OUTPUT="$tests" >/dev/null
+fd_build_tool "$top" >/dev/null
 
 vmlog=$build/vm-$kver.out
 set +e

@@ -10,8 +10,11 @@
 # nothing failed on any kernel.
 #
 # Usage: scripts/check.sh [KVER-OR-SERIES...]   (default: all supported)
+# Last, if the debug kernel is already built, the same suite on it
+# (scripts/check-debug.sh --no-build); otherwise that stage is one skip.
+#
 # Environment: FAULTDEMO_TESTS="a_test b_test" runs only those programs;
-# FAULTDEMO_LINT=0 skips the lint stage.
+# FAULTDEMO_LINT=0 skips the lint stage, FAULTDEMO_DEBUG=0 the debug kernel.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -83,16 +86,13 @@ else
 	not_ok "build selftests"
 fi
 
-# The command the tour test runs, built in the tree (the guest sees it).
-if make -s -C tools/faultdemo >"$build/tools.log" 2>&1; then
+# The command the tour test runs.
+if fd_build_tool "$top" >"$build/tools.log" 2>&1; then
 	ok "build tools/faultdemo"
 else
 	cat "$build/tools.log"
 	not_ok "build tools/faultdemo"
 fi
-export FAULTDEMO_TOOL=$top/tools/faultdemo/faultdemo
-# the tour's swap-in row sets up zram swap in the guest
-export FAULTDEMO_SETUP_SWAP=1
 
 for kver in "${kernels[@]}"; do
 	echo "# ===== kernel $kver"
@@ -130,6 +130,24 @@ for kver in "${kernels[@]}"; do
 	fi
 	summary+=("$kver: $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
 done
+
+# The debug kernel run, if that kernel is built (make check-debug builds it).
+if [ "${FAULTDEMO_DEBUG:-1}" = 1 ]; then
+	echo "# ===== debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)"
+	dlog=$build/check-debug.out
+	"$here/check-debug.sh" --no-build 2>&1 | tee "$dlog" || true
+	res=$(tail -n 1 "$dlog")
+	case $res in
+	*" passed, "*" failed, "*" skipped")
+		read -r p _ f _ s _ <<<"$res"
+		pass=$((pass + p))
+		fail=$((fail + f))
+		skip=$((skip + s))
+		summary+=("debug kernel: $res")
+		;;
+	*) not_ok "debug kernel run ended without a summary" ;;
+	esac
+fi
 
 echo "# ===== summary ($(($(date +%s) - t0))s)"
 for s in "${summary[@]}"; do

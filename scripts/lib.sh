@@ -62,3 +62,12 @@ fd_kernel_build() {
 		return 1
 	fi
 }
+
+# fd_build_tool TOP: build the faultdemo command in the tree (the guest sees
+# it there) and export what the kselftests need to find and drive it.
+fd_build_tool() {
+	make -s -C "$1/tools/faultdemo" || return 1
+	export FAULTDEMO_TOOL=$1/tools/faultdemo/faultdemo
+	# the tour's swap-in row sets up zram swap in the guest
+	export FAULTDEMO_SETUP_SWAP=1
+}
