@@ -22,18 +22,6 @@
 #define FAULTDEMO_KERNEL_GE(a, b, c)	(KERNEL_VERSION(a, b, c) <= LINUX_VERSION_CODE)
 
 /*
- * vm_flags became read-only behind vm_flags_set()/vm_flags_clear() in 6.3
- * (per-VMA locking needs every writer to go through vma_start_write()).
- * On 6.1 ->mmap holds mmap_lock for write and may assign directly.
- */
-#if !FAULTDEMO_KERNEL_GE(6, 3, 0)
-static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
-{
-	vma->vm_flags |= flags;
-}
-#endif
-
-/*
  * filemap_get_folio() returns NULL on a miss up to 6.3 and ERR_PTR(-ENOENT)
  * from 6.4 on ("mm: return an ERR_PTR from __filemap_get_folio").
  * faultdemo_filemap_get_folio() returns NULL on a miss on every kernel.
@@ -92,9 +80,10 @@ static inline ssize_t faultdemo_perform_write(struct kiocb *iocb,
 #endif
 
 /*
- * Looking up the PTE of a VM_PFNMAP mapping: follow_pte() up to 6.11,
- * replaced by follow_pfnmap_start()/follow_pfnmap_end() in 6.12. Both need
- * mmap_lock (or the i_mmap lock) held; between start and end the page
+ * Looking up the PTE of a VM_PFNMAP mapping: follow_pte(mm, ...) up to
+ * 6.9 (6.10 and 6.11 take the vma instead), replaced by
+ * follow_pfnmap_start()/follow_pfnmap_end() in 6.12. Both need mmap_lock
+ * held (6.12 also accepts the i_mmap lock); between start and end the page
  * table lock is held, so the PTE - and the page it maps - cannot change.
  * Nothing between them may sleep.
  */

@@ -30,11 +30,11 @@ static int faultdemo_open(struct inode *inode, struct file *file)
 	/*
 	 * Every open file, and through vm_file every mapping, uses the store's
 	 * page cache instead of the device node's own (unused) mapping: this
-	 * is what makes read(), write() and mmap() of all opens coherent. The
-	 * read-ahead state was set up for the old mapping; redo it.
+	 * is what makes read(), write() and mmap() of all opens coherent.
+	 * do_dentry_open() sets up the read-ahead state for f_mapping after
+	 * ->open returns.
 	 */
 	file->f_mapping = mapping;
-	file_ra_state_init(&file->f_ra, mapping);
 	return 0;
 }
 
@@ -71,6 +71,13 @@ static ssize_t faultdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (!count)
 		return 0;
+	/*
+	 * io_uring asks for IOCB_NOWAIT even on files without FMODE_NOWAIT;
+	 * taking the inode lock and allocating pages may block, so let it
+	 * punt the write to a worker.
+	 */
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		return -EAGAIN;
 
 	inode_lock(inode);
 	if (iocb->ki_flags & IOCB_APPEND)

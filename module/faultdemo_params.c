@@ -80,11 +80,6 @@ static int faultdemo_parse_bytes(const char *val, u64 *bytes)
 	return 0;
 }
 
-static int faultdemo_get_u64(char *buffer, const struct kernel_param *kp)
-{
-	return scnprintf(buffer, PAGE_SIZE, "%llu\n", *(u64 *)kp->arg);
-}
-
 static int faultdemo_set_size(const char *val, const struct kernel_param *kp)
 {
 	u64 bytes;
@@ -155,12 +150,12 @@ static int faultdemo_set_fault_around(const char *val,
 
 static const struct kernel_param_ops faultdemo_size_ops = {
 	.set = faultdemo_set_size,
-	.get = faultdemo_get_u64,
+	.get = param_get_ullong,
 };
 
 static const struct kernel_param_ops faultdemo_reserved_size_ops = {
 	.set = faultdemo_set_reserved_size,
-	.get = faultdemo_get_u64,
+	.get = param_get_ullong,
 };
 
 static const struct kernel_param_ops faultdemo_readahead_ops = {

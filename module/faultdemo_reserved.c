@@ -146,6 +146,7 @@ static int faultdemo_reserved_access(struct vm_area_struct *vma,
 	kaddr = kmap_local_page(pfn_to_page(pm.pfn));
 	if (write) {
 		memcpy(kaddr + offset, buf, len);
+		flush_dcache_page(pfn_to_page(pm.pfn));
 		/*
 		 * We wrote through the kernel mapping, not the PTE, so its
 		 * dirty bit is not set: dirty the folio so that reclaim does
@@ -195,7 +196,7 @@ int faultdemo_reserved_mmap(struct vm_area_struct *vma)
 	    pages > faultdemo_reserved_pages - off)
 		return -EINVAL;
 
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/* remap_pfn_range() sets VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP */
 	vma->vm_ops = &faultdemo_reserved_vm_ops;
 	return remap_pfn_range(vma, vma->vm_start, faultdemo_reserved_pfn + off,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);

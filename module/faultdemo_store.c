@@ -51,8 +51,11 @@ static int faultdemo_init_fs_context(struct fs_context *fc)
  * No .owner on purpose: the superblock holds a reference on its
  * file_system_type, and with .owner set that would pin the module until
  * the superblock dies, which only module exit can cause. Without it the
- * type is safe anyway: kern_unmount() of an internal mount destroys the
- * superblock synchronously, inside module exit.
+ * type is safe: kern_unmount() of an internal mount destroys the
+ * superblock synchronously, inside module exit. (iterate_supers() may
+ * still hold a passive s_count reference across that and take s_umount,
+ * whose lockdep key lives in this module's data: a theoretical window,
+ * shared with every module that kern_mount()s its own type.)
  */
 static struct file_system_type faultdemo_fs_type = {
 	.name		 = FAULTDEMO_NAME,
@@ -293,24 +296,27 @@ int faultdemo_store_get_folio(pgoff_t index, gfp_t gfp, unsigned int ra,
  * @first:	first page offset
  * @last:	last page offset (inclusive), below the data area's end
  *
- * There is no backing store to write to, so writing back a folio means
- * declaring it clean. For every dirty folio in the range: write-protect it
- * in every shared mapping with folio_mkclean() (so the next store through
- * any of them goes through .page_mkwrite again), fold the dirty bits that
- * folio_mkclean() collected from the PTEs into the folio, then clear the
- * folio's dirty flag.
+ * There is no backing store to write to, so writing back a folio only
+ * means write-protecting it in every shared mapping with folio_mkclean():
+ * the next store through any of them goes through .page_mkwrite again.
  *
- * Why not folio_clear_dirty_for_io(): it calls folio_mkclean() only for a
- * mapping that can write back (mapping_can_writeback()), and ours, on the
- * noop backing device, cannot; it would clear the flag but leave the PTEs
- * writable, and .page_mkwrite would never run again.
+ * The folio stays dirty, as in ramfs. The page cache is the only copy of
+ * the data, and "unevictable" keeps only vmscan away: soft-offline
+ * (mapping_evict_folio(), invalidate_inode_page()), memory-failure and
+ * splice page stealing drop clean, unmapped page-cache folios without
+ * asking, and a dirty folio without ->writepage cannot be dropped or
+ * migrated that way. Clearing PG_dirty here would make fsync() lose data.
  *
- * The folio lock makes this atomic with respect to .page_mkwrite: a store
- * that hits a PTE just write-protected waits in .page_mkwrite for the lock
- * and dirties the folio again after we are done.
+ * folio_clear_dirty_for_io() would not do either: it write-protects only
+ * for a mapping that can write back (mapping_can_writeback()), and ours,
+ * on the noop backing device, cannot.
+ *
+ * The folio lock orders this against .page_mkwrite: a store that hits a
+ * PTE just write-protected waits in .page_mkwrite for the lock.
  *
  * Context: process context, may sleep.
- * Return: the number of pages that were dirty and are now clean.
+ * Return: the number of pages that were writable in at least one shared
+ * mapping and are now write-protected in all of them.
  */
 u64 faultdemo_store_clean(pgoff_t first, pgoff_t last)
 {
@@ -327,11 +333,10 @@ u64 faultdemo_store_clean(pgoff_t first, pgoff_t last)
 
 			folio_lock(folio);
 			/* Truncated since the lookup: nothing to clean. */
-			if (folio->mapping == mapping) {
-				if (folio_mkclean(folio))
-					folio_mark_dirty(folio);
-				if (folio_test_clear_dirty(folio))
-					cleaned += folio_nr_pages(folio);
+			if (folio->mapping == mapping && folio_mkclean(folio)) {
+				/* the PTEs' dirty bits, now cleared, go here */
+				folio_mark_dirty(folio);
+				cleaned += folio_nr_pages(folio);
 			}
 			folio_unlock(folio);
 		}

@@ -50,7 +50,8 @@ FIXTURE_SETUP(shared_write)
 
 FIXTURE_TEARDOWN(shared_write)
 {
-	munmap(self->p, NPAGES * self->ps);
+	if (self->p != MAP_FAILED)
+		munmap(self->p, NPAGES * self->ps);
 	close(self->fd);
 }
 
@@ -139,10 +140,12 @@ TEST_F(shared_write, clean_rearms_page_mkwrite)
 	EXPECT_EQ(4, cleaned);
 	delta(_metadata, &self->s0, &d);
 	EXPECT_LE(1, d.clean);
-	/* Still mapped, now clean (write-protected). */
+	/*
+	 * Still mapped, now write-protected. The pages stay dirty: the page
+	 * cache is the only copy of the data (see data_survives_soft_offline).
+	 */
 	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Rss"));
-	EXPECT_EQ(0, fdemo_smaps_kb(self->p, "Private_Dirty"));
-	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Private_Clean"));
+	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Private_Dirty"));
 	EXPECT_EQ(4, fdemo_pagemap_count(self->p, NPAGES, PM_PRESENT, PM_PRESENT));
 
 	/* Nothing dirty: a second clean cleans nothing. */
@@ -158,6 +161,42 @@ TEST_F(shared_write, clean_rearms_page_mkwrite)
 	EXPECT_EQ(0, d.fault_shared);
 	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Private_Dirty"));
 	EXPECT_EQ(0xa5a5, fdemo_peek(self->p + 3 * self->ps));
+}
+
+/*
+ * The page cache is the only copy of the data: after a clean (or fsync) a
+ * written page must still be one the kernel cannot drop. Soft-offline
+ * drops clean, unmapped page-cache pages (mapping_evict_folio()) and
+ * reclaim's "unevictable" does not stop it; read() must still see the data.
+ */
+TEST_F(shared_write, data_survives_soft_offline)
+{
+	const char *so = "/sys/devices/system/memory/soft_offline_page";
+	char buf[64];
+	__u64 ent, v;
+	int sfd, n;
+
+	sfd = open(so, O_WRONLY);
+	if (sfd < 0)
+		SKIP(return, "no %s: %s", so, strerror(errno));
+
+	fdemo_poke(self->p, 0x50f70ff1);
+	ASSERT_EQ(0, fdemo_pagemap(self->p, 1, &ent));
+	ASSERT_TRUE(ent & PM_PRESENT);
+	ASSERT_NE(0, ent & PM_PFN_MASK) TH_LOG("no pfn in pagemap: not root?");
+	ASSERT_EQ(0, munmap(self->p, NPAGES * self->ps));
+	self->p = MAP_FAILED;
+	ASSERT_EQ(0, fsync(self->fd));
+
+	n = snprintf(buf, sizeof(buf), "%#llx",
+		     (unsigned long long)(ent & PM_PFN_MASK) * self->ps);
+	/* Either outcome of the offline is fine; losing the data is not. */
+	if (write(sfd, buf, n) < 0)
+		TH_LOG("soft_offline_page: %s", strerror(errno));
+	close(sfd);
+
+	ASSERT_EQ(sizeof(v), pread(self->fd, &v, sizeof(v), 0));
+	EXPECT_EQ(0x50f70ff1, v);
 }
 
 /* Clean a sub-range: only its pages are write-protected again. */
@@ -194,14 +233,18 @@ TEST_F(shared_write, clean_to_end)
 TEST_F(shared_write, msync_rearms_page_mkwrite)
 {
 	struct fdemo_stats d;
+	long f0, f1;
 
 	fdemo_dirty(self->p, 2, 1);
 	ASSERT_EQ(0, msync(self->p, 2 * self->ps, MS_SYNC));
-	EXPECT_EQ(0, fdemo_smaps_kb(self->p, "Private_Dirty"));
 	delta(_metadata, &self->s0, &d);
 	EXPECT_LE(1, d.clean);
+	/* write-protected again: each store faults into .page_mkwrite */
+	f0 = fdemo_faults();
 	fdemo_dirty(self->p, 2, 2);
+	f1 = fdemo_faults();
 	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(2, f1 - f0);
 	EXPECT_EQ(2, d.page_mkwrite);
 	EXPECT_EQ(0, fdemo_check_dev(self->fd, 2 * self->ps, 2 * self->ps, self->seed));
 }
@@ -210,14 +253,18 @@ TEST_F(shared_write, msync_rearms_page_mkwrite)
 TEST_F(shared_write, fsync_rearms_page_mkwrite)
 {
 	struct fdemo_stats d;
+	long f0, f1;
 
 	fdemo_dirty(self->p, 3, 1);
 	ASSERT_EQ(0, fsync(self->fd));
 	ASSERT_EQ(0, fdatasync(self->fd));
-	EXPECT_EQ(0, fdemo_smaps_kb(self->p, "Private_Dirty"));
 	delta(_metadata, &self->s0, &d);
+	/* write-protected again: each store faults into .page_mkwrite */
+	f0 = fdemo_faults();
 	fdemo_dirty(self->p, 3, 2);
+	f1 = fdemo_faults();
 	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(3, f1 - f0);
 	EXPECT_EQ(3, d.page_mkwrite);
 }
 

@@ -48,8 +48,8 @@ struct faultdemo_geometry {
  * @offset:	first byte of the range, page aligned (in)
  * @length:	bytes in the range, page aligned; 0 means "to the end of the
  *		data area" (in)
- * @cleaned:	pages that were dirty and are now clean and write-protected
- *		in every shared mapping (out)
+ * @cleaned:	pages that were writable in at least one shared mapping and
+ *		are now write-protected in all of them (out)
  */
 struct faultdemo_clean {
 	__u64 offset;
@@ -65,7 +65,8 @@ struct faultdemo_clean {
 /*
  * Write back the dirty pages of a range of the data area and write-protect
  * them (folio_mkclean), so that the next store through a shared mapping
- * goes through .page_mkwrite again. Errors: EINVAL for an unaligned range or
+ * goes through .page_mkwrite again. The device has no backing store: the
+ * data stays in its page cache, which is the only copy. Errors: EINVAL for an unaligned range or
  * one that runs past the data area (or overflows), EFAULT for a bad pointer.
  */
 #define FAULTDEMO_IOC_CLEAN		_IOWR(FAULTDEMO_IOC_MAGIC, 0x02, \
