@@ -22,7 +22,8 @@ DESTDIR ?=
 SRCDIR := $(CURDIR)
 
 .PHONY: all modules clean install modules_install headers_install check \
-	demo dkms-check kdir-check lint check-debug tools
+	demo dkms-check dkms-install dkms-remove kdir-check lint check-debug \
+	tools
 
 all: modules
 
@@ -83,3 +84,10 @@ demo:
 
 dkms-check:
 	scripts/dkms-check.sh $(KVER)
+
+# Register with dkms, build and install for every kernel with headers.
+dkms-install:
+	scripts/dkms-install.sh
+
+dkms-remove:
+	scripts/dkms-install.sh --remove
