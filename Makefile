@@ -23,7 +23,7 @@ SRCDIR := $(CURDIR)
 
 .PHONY: all modules clean install modules_install headers_install check \
 	demo dkms-check dkms-install dkms-remove kdir-check lint check-debug \
-	tools
+	tools bench
 
 all: modules
 
@@ -77,6 +77,11 @@ lint:
 # builds that kernel once, which takes long.
 check-debug:
 	scripts/check-debug.sh
+
+# faultdemo's fault paths against anon, tmpfs, ext4, MAP_POPULATE and the
+# remap_pfn_range floor, in the VM on each kernel: CSV, plots, key ratios.
+bench:
+	scripts/bench.sh
 
 # Build, boot, load, show the fault paths.
 demo:

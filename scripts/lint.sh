@@ -29,9 +29,9 @@ checkpatch=$src/scripts/checkpatch.pl
 [ -f "$checkpatch" ] || fd_die 2 "no $checkpatch: run scripts/setup.sh first"
 
 mapfile -t cfiles < <(git ls-files -- 'module/*.[ch]' 'include/*.h' \
-	'selftests/*.[ch]' 'tools/*.[ch]' 2>/dev/null || true)
+	'selftests/*.[ch]' 'tools/*.[ch]' 'bench/*.[ch]' 2>/dev/null || true)
 if [ "${#cfiles[@]}" -eq 0 ]; then
-	mapfile -t cfiles < <(find module include selftests tools -name '*.[ch]' 2>/dev/null | sort)
+	mapfile -t cfiles < <(find module include selftests tools bench -name '*.[ch]' 2>/dev/null | sort)
 fi
 out=$(perl "$checkpatch" --no-tree --strict --terse --show-types -f "${cfiles[@]}" 2>&1 |
 	grep -E '(ERROR|WARNING|CHECK):' || true)
@@ -75,7 +75,7 @@ done
 
 mapfile -t shfiles < <(
 	{
-		find scripts .ci selftests -type f
+		find scripts .ci selftests bench -type f
 	} | while read -r f; do
 		head -n 1 "$f" | grep -qE '^#!.*(ba|busybox )?sh' && echo "$f"
 	done | sort)

@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run in the test VM by scripts/bench.sh: load faultdemo, make an ext4
+# filesystem on the scratch disk, run faultdemo_bench and print its CSV
+# between marker lines (the guest's files vanish with it).
+#
+# Usage: guest-bench.sh KO BENCH [faultdemo_bench options...]
+set -eu
+
+ko=$1
+bench=$2
+shift 2
+ko_args="size=1G reserved_size=4M"
+mnt=/mnt/faultdemo-bench
+csv=/tmp/faultdemo_bench.csv
+
+# shellcheck disable=SC2086 # ko_args is a list of module parameters
+insmod "$ko" $ko_args
+[ -f /sys/kernel/debug/fault_around_bytes ] ||
+	mount -t debugfs debugfs /sys/kernel/debug
+ext4=
+if [ -n "${FAULTDEMO_DISK:-}" ] && [ -b "$FAULTDEMO_DISK" ]; then
+	modprobe ext4 2>/dev/null || true
+	mkfs.ext4 -q -F "$FAULTDEMO_DISK"
+	mkdir -p "$mnt"
+	mount -t ext4 "$FAULTDEMO_DISK" "$mnt"
+	ext4="--ext4-dir $mnt"
+else
+	echo "# no scratch disk: ext4 rows skipped"
+fi
+echo "# guest: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
+# shellcheck disable=SC2086 # ext4 is an option and its argument
+"$bench" --csv "$csv" --ko "$ko" --ko-args "$ko_args" $ext4 "$@"
+echo "@@FAULTDEMO-BENCH-CSV-BEGIN@@"
+cat "$csv"
+echo "@@FAULTDEMO-BENCH-CSV-END@@"
+[ -z "$ext4" ] || umount "$mnt"
+rmmod faultdemo
