@@ -44,10 +44,7 @@ fd_build_tool "$top" >/dev/null
 vmlog=$build/vm-$kver.out
 set +e
 # shellcheck disable=SC2086
-# Single-threaded TCG: with one host thread per vCPU, a vCPU of this kernel
-# once ran a stale int3 that text_poke_bp() had already replaced (static key
-# of trace_sched_wakeup flipped when a trace event was enabled) and oopsed.
-FAULTDEMO_STRESS_NG=1 "$here/vm-run" --kernel "$kver" --mem 3072 --tcg-thread single \
+FAULTDEMO_STRESS_NG=1 "$here/vm-run" --kernel "$kver" --mem 3072 \
 	--timeout "${FAULTDEMO_VM_TIMEOUT:-3600}" -- \
 	"$here/guest-check-debug.sh" "$ko" "$tests" ${FAULTDEMO_TESTS:-} 2>&1 | tee "$vmlog"
 vmrc=${PIPESTATUS[0]}
