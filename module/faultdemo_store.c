@@ -179,7 +179,8 @@ static void faultdemo_store_readahead(struct address_space *mapping,
 
 /*
  * The cached folio at @index, locked and with a reference, or NULL on a
- * miss. Caller holds the invalidate_lock shared.
+ * miss. Needs no invalidate_lock: the ->mapping check under the folio
+ * lock is what makes a hit safe.
  */
 static struct folio *faultdemo_store_lock_cached(struct address_space *mapping,
 						 pgoff_t index)
@@ -259,7 +260,7 @@ static struct folio *faultdemo_store_find_or_create(struct address_space *mappin
  *
  * A hit returns the cached folio. A miss reads ahead first, so that no
  * folio lock is held while allocating, then creates the folio at @index
- * (or finds the one a racing fault inserted). All of it runs under the
+ * (or finds the one a racing fault inserted). The miss runs under the
  * mapping's invalidate_lock held shared, as in filemap_fault(): faults,
  * read() and write() run concurrently and resolve races with -EEXIST,
  * while anything that removes folios from the cache would take it
@@ -276,14 +277,20 @@ int faultdemo_store_get_folio(pgoff_t index, gfp_t gfp, unsigned int ra,
 	struct address_space *mapping = faultdemo_mapping();
 	struct folio *folio;
 
-	filemap_invalidate_lock_shared(mapping);
+	/*
+	 * A hit needs no invalidate_lock, as in filemap_fault(): the
+	 * ->mapping check under the folio lock catches a folio removed
+	 * meanwhile. Every fault on a cached page would otherwise bounce the
+	 * rwsem's cache line between CPUs.
+	 */
 	folio = faultdemo_store_lock_cached(mapping, index);
 	if (!folio) {
+		filemap_invalidate_lock_shared(mapping);
 		if (ra)
 			faultdemo_store_readahead(mapping, index + 1, ra);
 		folio = faultdemo_store_find_or_create(mapping, index, gfp);
+		filemap_invalidate_unlock_shared(mapping);
 	}
-	filemap_invalidate_unlock_shared(mapping);
 
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
