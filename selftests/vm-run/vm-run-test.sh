@@ -49,9 +49,19 @@ elif [ -z "$run" ] || pgrep -f "qemu-system-x86_64.*$run/" >/dev/null; then
 else
 	echo "ok - vm-run: timeout kills the guest (exit 124, no QEMU left)"
 fi
+# Tests boot with page poisoning, benchmarks without.
+expect 0 "--no-mm-debug boots without page_poison" "$vmrun" --kernel "$1" \
+	--no-mm-debug -- sh -c '! grep -qw page_poison=1 /proc/cmdline'
 
-for kver in "$@"; do
-	expect 0 "true on $kver" "$vmrun" --kernel "$kver" -- true
+for k in "$@"; do
+	if ! kver=$(fd_kernel_version "$k"); then
+		echo "not ok - vm-run: unknown kernel '$k'"
+		rc=1
+		continue
+	fi
+	# exit 0 comes back, and tests boot with page poisoning by default
+	expect 0 "exit 0 and page_poison=1 on $kver" "$vmrun" --kernel "$kver" \
+		-- grep -qw page_poison=1 /proc/cmdline
 	expect 1 "false on $kver" "$vmrun" --kernel "$kver" -- false
 	out=$FAULTDEMO_CACHE/build/warn_on_load-$kver
 	rm -rf "$out"
