@@ -95,11 +95,17 @@ static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
 
 /*
  * First store to a page through a shared mapping since it was mapped or
- * cleaned. Mark the folio dirty and return it locked; the core then makes
- * the PTE writable. A folio that left the page cache meanwhile (it cannot
- * today, but that is the contract) makes the core retry the whole fault:
- * dirtying it would be lost, and returning it would loop forever in
- * do_page_mkwrite() because its ->mapping is NULL.
+ * cleaned. Return the folio locked; the core then makes the PTE writable
+ * and dirty and, still under the folio lock, marks the folio dirty
+ * (fault_dirty_shared_page() in do_shared_fault() and wp_page_shared()),
+ * so doing it here too would only cost time: there is no block to
+ * reserve, no quota to charge and no filesystem freeze to race with, the
+ * reasons filemap_page_mkwrite() dirties the folio early. The folio lock
+ * is what orders this against faultdemo_store_clean().
+ *
+ * A folio that left the page cache meanwhile (it cannot today, but that
+ * is the contract) makes the core retry the whole fault: returning it
+ * would loop forever in do_page_mkwrite() because its ->mapping is NULL.
  */
 static vm_fault_t faultdemo_page_mkwrite(struct vm_fault *vmf)
 {
@@ -113,8 +119,11 @@ static vm_fault_t faultdemo_page_mkwrite(struct vm_fault *vmf)
 		goto out;
 	}
 
-	folio_mark_dirty(folio);
-	folio_wait_stable(folio);
+	/*
+	 * No folio_wait_stable(): a device whose folios go under writeback
+	 * to hardware that needs them stable (checksums, RAID parity) must
+	 * wait for it here, but ours never go under writeback at all.
+	 */
 	faultdemo_stat_inc(FAULTDEMO_STAT_PAGE_MKWRITE);
 	ret = VM_FAULT_LOCKED;
 out:
