@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * faultdemo_bench: page-fault cost of /dev/faultdemo mappings compared
- * with anonymous memory, tmpfs, ext4, MAP_POPULATE and the reserved
+ * with anonymous memory, tmpfs (shmem's own handlers), ramfs (filemap's
+ * .fault, .map_pages and .page_mkwrite over a page cache with no backing
+ * store, like ours), ext4 on a block device, MAP_POPULATE and the reserved
  * window, plus the fault-around and read-ahead sweeps and thread scaling.
  *
  * Run as root in a guest with the module loaded (see scripts/bench.sh).
@@ -26,6 +28,7 @@
 #define STORE(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define fallthrough	__attribute__((__fallthrough__))
 #define MAX_REPS	32
 #define MAX_THREADS	16
 #define MIB		(1024UL * 1024UL)
@@ -35,14 +38,19 @@
 #define FA_BYTES	"/sys/kernel/debug/fault_around_bytes"
 #define DROP_CACHES	"/proc/sys/vm/drop_caches"
 
-enum kind { K_FAULTDEMO, K_ANON, K_TMPFS, K_EXT4, K_POPULATE, K_RESERVED };
+enum kind {
+	K_FAULTDEMO, K_ANON, K_TMPFS, K_RAMFS, K_EXT4, K_ANON_POPULATE,
+	K_FAULTDEMO_POPULATE, K_RESERVED, K_NR
+};
+
 enum access {
 	A_COLD_READ, A_WARM_READ, A_SHARED_WRITE, A_PRIVATE_WRITE,
 	A_WRITE_AFTER_CLEAN, A_READ, A_WRITE,
 };
 
 static const char * const kind_name[] = {
-	"faultdemo", "anon", "tmpfs", "ext4", "populate", "reserved",
+	"faultdemo", "anon", "tmpfs", "ramfs", "ext4", "anon_populate",
+	"faultdemo_populate", "reserved",
 };
 
 static const char * const access_name[] = {
@@ -61,6 +69,7 @@ struct opts {
 	const char *ko;
 	const char *ko_args;
 	const char *ext4_dir;
+	const char *ramfs_dir;
 	const char *only;
 };
 
@@ -81,8 +90,10 @@ static size_t cold_next;	/* first data-area byte never touched */
 static size_t warm_len;		/* [0, warm_len) is kept for warm tests */
 static int warm_valid;		/* [0, warm_len) is in the device's cache */
 static int cur_ra = -1;		/* readahead to set after a reload */
-static int tmpfs_warm_fd = -1;
-static int tmpfs_warm_gen;	/* drop_gen when it was filled */
+/* the written ("warm") tmpfs and ramfs files, by kind */
+static int mem_warm_fd[K_NR] = { [0 ... K_NR - 1] = -1 };
+static size_t mem_warm_len[K_NR];
+static int mem_warm_gen[K_NR];	/* drop_gen when it was filled */
 static int drop_gen;		/* drop_caches done so far */
 static int ext4_fd = -1;
 static size_t ext4_len;
@@ -90,9 +101,9 @@ static char ext4_path[4096];
 static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
 
 struct sample {
-	double ns_per_page;
+	double ns_per_page;	/* touching the pages */
 	double faults_per_page;
-	double setup_ns;
+	double setup_ns;	/* mmap() itself, MAP_POPULATE included */
 };
 
 static void die(const char *what)
@@ -299,17 +310,40 @@ static void dev_warm(void)
 	warm_valid = 1;
 }
 
-/* ---- tmpfs and ext4 files ---- */
+/* ---- tmpfs, ramfs and ext4 files ---- */
 
-static int memfd_new(size_t len)
+/* A new sparse file of len bytes on tmpfs (a memfd) or ramfs, unlinked. */
+static int mem_file_new(enum kind kind, size_t len)
 {
-	int fd = memfd_create("faultdemo_bench", 0);
+	char path[4096];
+	int fd;
 
-	if (fd < 0)
-		die("memfd_create");
+	if (kind == K_TMPFS) {
+		fd = memfd_create("faultdemo_bench", 0);
+		if (fd < 0)
+			die("memfd_create");
+	} else {
+		snprintf(path, sizeof(path), "%s/faultdemo_bench.%d",
+			 opt.ramfs_dir, (int)getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			die(path);
+		unlink(path);
+	}
 	if (ftruncate(fd, len))
 		die("ftruncate");
 	return fd;
+}
+
+static void mem_warm_close(void)
+{
+	int k;
+
+	for (k = 0; k < K_NR; k++) {
+		if (mem_warm_fd[k] >= 0)
+			close(mem_warm_fd[k]);
+		mem_warm_fd[k] = -1;
+	}
 }
 
 static void ext4_setup(size_t len)
@@ -351,9 +385,15 @@ struct test {
 /* Prepare the backing object: fd and offset to map, -2 to skip. */
 static int prepare(const struct test *t, int *fd, long long *off)
 {
+	enum kind k;
+
 	*off = 0;
 	*fd = -1;
 	switch (t->kind) {
+	case K_FAULTDEMO_POPULATE:
+		*fd = dev_fd;
+		dev_warm();
+		return 0;
 	case K_FAULTDEMO:
 		*fd = dev_fd;
 		if (t->access == A_COLD_READ) {
@@ -366,9 +406,13 @@ static int prepare(const struct test *t, int *fd, long long *off)
 		*fd = dev_fd;
 		*off = geo.reserved_offset;
 		return geo.reserved_size >= t->len ? 0 : -2;
+	case K_RAMFS:
+		if (!opt.ramfs_dir)
+			return -2;
+		fallthrough;
 	case K_TMPFS:
 		if (t->access == A_COLD_READ) {
-			*fd = memfd_new(t->len);
+			*fd = mem_file_new(t->kind, t->len);
 			return 1;	/* caller closes it */
 		}
 		/*
@@ -376,16 +420,19 @@ static int prepare(const struct test *t, int *fd, long long *off)
 		 * no longer mapped by fault-around: a file written after the
 		 * last drop_caches (of the ext4 cold reads) is the reference.
 		 */
-		if (tmpfs_warm_fd >= 0 && tmpfs_warm_gen != drop_gen) {
-			close(tmpfs_warm_fd);
-			tmpfs_warm_fd = -1;
+		k = t->kind;
+		if (mem_warm_fd[k] >= 0 && (mem_warm_gen[k] != drop_gen ||
+					    mem_warm_len[k] != t->len)) {
+			close(mem_warm_fd[k]);
+			mem_warm_fd[k] = -1;
 		}
-		if (tmpfs_warm_fd < 0) {
-			tmpfs_warm_fd = memfd_new(t->len);
-			fill_fd(tmpfs_warm_fd, t->len);
-			tmpfs_warm_gen = drop_gen;
+		if (mem_warm_fd[k] < 0) {
+			mem_warm_fd[k] = mem_file_new(k, t->len);
+			fill_fd(mem_warm_fd[k], t->len);
+			mem_warm_gen[k] = drop_gen;
+			mem_warm_len[k] = t->len;
 		}
-		*fd = tmpfs_warm_fd;
+		*fd = mem_warm_fd[k];
 		return 0;
 	case K_EXT4:
 		if (!opt.ext4_dir)
@@ -413,13 +460,38 @@ static int clean(const struct test *t, int fd, char *p)
 	return msync(p, t->len, MS_SYNC);
 }
 
+/* mmap() flags of a test; *wr tells whether it stores or loads. */
+static int map_flags(const struct test *t, int *wr)
+{
+	int flags = MAP_SHARED;
+
+	*wr = 0;
+	switch (t->access) {
+	case A_PRIVATE_WRITE:
+	case A_WRITE:
+		*wr = 1;
+		flags = MAP_PRIVATE;
+		break;
+	case A_SHARED_WRITE:
+	case A_WRITE_AFTER_CLEAN:
+		*wr = 1;
+		break;
+	default:
+		break;
+	}
+	if (t->kind == K_ANON || t->kind == K_ANON_POPULATE)
+		flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	if (t->kind == K_ANON_POPULATE || t->kind == K_FAULTDEMO_POPULATE)
+		flags |= MAP_POPULATE;
+	return flags;
+}
+
 static int run_rep(const struct test *t, struct sample *s)
 {
 	size_t npages = t->len / pg;
 	size_t *order = NULL;
 	int prot = PROT_READ | PROT_WRITE;
-	int flags = MAP_SHARED;
-	int wr = 0, fd, own;
+	int flags, wr, fd, own;
 	long long off;
 	long f0;
 	double ns;
@@ -428,23 +500,7 @@ static int run_rep(const struct test *t, struct sample *s)
 	own = prepare(t, &fd, &off);
 	if (own == -2)
 		return -1;
-	switch (t->access) {
-	case A_PRIVATE_WRITE:
-	case A_WRITE:
-		wr = 1;
-		flags = MAP_PRIVATE;
-		break;
-	case A_SHARED_WRITE:
-	case A_WRITE_AFTER_CLEAN:
-		wr = 1;
-		break;
-	default:
-		break;
-	}
-	if (t->kind == K_ANON || t->kind == K_POPULATE)
-		flags = MAP_PRIVATE | MAP_ANONYMOUS;
-	if (t->kind == K_POPULATE)
-		flags |= MAP_POPULATE;
+	flags = map_flags(t, &wr);
 	if (t->random)
 		order = shuffled(npages);
 
@@ -503,26 +559,28 @@ static int run_threads(const struct test *t, int nthreads, int same,
 	struct worker w[MAX_THREADS];
 	pthread_barrier_t bar;
 	size_t npages = t->len / pg;
-	int flags = MAP_SHARED, fd = -1, i;
-	long long off = 0;
+	int flags, wr, fd, own, i;
+	long long off;
 	double t0, t1;
 	long f0;
 	char *p;
 
-	if (t->kind == K_FAULTDEMO) {
-		dev_warm();
-		fd = dev_fd;
-	} else {
-		flags = MAP_PRIVATE | MAP_ANONYMOUS;
-	}
-	p = map(t->len, PROT_READ | PROT_WRITE, flags, fd, off, &s->setup_ns);
-	if (!p)
+	own = prepare(t, &fd, &off);
+	if (own == -2)
 		return -1;
+	flags = map_flags(t, &wr);
+	p = map(t->len, PROT_READ | PROT_WRITE, flags, fd, off, &s->setup_ns);
+	if (!p) {
+		perror("mmap");
+		if (own == 1)
+			close(fd);
+		return -1;
+	}
 	pthread_barrier_init(&bar, NULL, nthreads + 1);
 	for (i = 0; i < nthreads; i++) {
 		w[i].bar = &bar;
 		w[i].base = p;
-		w[i].wr = t->access == A_WRITE;
+		w[i].wr = wr;
 		w[i].first = same ? 0 : npages * i / nthreads;
 		w[i].n = same ? npages : npages * (i + 1) / nthreads - w[i].first;
 		if (pthread_create(&w[i].tid, NULL, worker_fn, &w[i]))
@@ -544,6 +602,8 @@ static int run_threads(const struct test *t, int nthreads, int same,
 	s->ns_per_page = (t1 - t0) / npages;
 	pthread_barrier_destroy(&bar);
 	munmap(p, t->len);
+	if (own == 1)
+		close(fd);
 	return 0;
 }
 
@@ -565,14 +625,14 @@ static double median(double *v, int n)
 static void report(const char *kind, const char *access, const char *order,
 		   int threads, size_t pages, struct sample *s, int n)
 {
-	double ns[MAX_REPS], fl[MAX_REPS], su[MAX_REPS];
-	double med_ns, med_fl, med_su;
+	double ns[MAX_REPS], fl[MAX_REPS], su[MAX_REPS], tot[MAX_REPS];
+	double med_ns, med_fl, med_su, med_tot;
 	long fab = read_long(FA_BYTES);
 	char ra[32] = "-";
 	int i;
 
 	if (!n) {
-		printf("%-10s %-18s %-9s %3d %8zu  skipped\n", kind, access,
+		printf("%-18s %-18s %-8s %3d %6zu  skipped\n", kind, access,
 		       order, threads, pages);
 		return;
 	}
@@ -580,18 +640,20 @@ static void report(const char *kind, const char *access, const char *order,
 		ns[i] = s[i].ns_per_page;
 		fl[i] = s[i].faults_per_page;
 		su[i] = s[i].setup_ns;
+		tot[i] = s[i].ns_per_page + s[i].setup_ns / pages;
 	}
 	med_ns = median(ns, n);
 	med_fl = median(fl, n);
 	med_su = median(su, n);
+	med_tot = median(tot, n);
 	if (!strcmp(kind, "faultdemo") || !strcmp(kind, "reserved"))
 		snprintf(ra, sizeof(ra), "%ld", read_long(RA_PARAM));
-	printf("%-10s %-18s %-9s %3d %8zu %8ld %4s %10.1f %10.1f %10.1f %8.4f %10.0f\n",
+	printf("%-18s %-18s %-8s %3d %6zu %7ld %3s %9.1f %9.1f %9.1f %7.4f %10.0f %9.1f\n",
 	       kind, access, order, threads, pages, fab, ra, med_ns, ns[0],
-	       ns[n - 1], med_fl, med_su);
-	fprintf(csv, "%s,%s,%s,%d,%zu,%ld,%s,%.1f,%.1f,%.1f,%.5f,%.0f\n",
+	       ns[n - 1], med_fl, med_su, med_tot);
+	fprintf(csv, "%s,%s,%s,%d,%zu,%ld,%s,%.1f,%.1f,%.1f,%.5f,%.0f,%.1f\n",
 		kind, access, order, threads, pages, fab, ra, med_ns, ns[0],
-		ns[n - 1], med_fl, med_su);
+		ns[n - 1], med_fl, med_su, med_tot);
 	fflush(csv);
 	fflush(stdout);
 }
@@ -623,12 +685,17 @@ static void bench_main(void)
 		A_COLD_READ, A_WARM_READ, A_SHARED_WRITE, A_PRIVATE_WRITE,
 		A_WRITE_AFTER_CLEAN,
 	};
-	static const enum kind file_kind[] = { K_FAULTDEMO, K_TMPFS, K_EXT4 };
+	static const enum kind file_kind[] = {
+		K_FAULTDEMO, K_TMPFS, K_RAMFS, K_EXT4,
+	};
 	static const struct test other[] = {
 		{ K_ANON, A_READ, 0, 0 },
 		{ K_ANON, A_WRITE, 0, 0 },
 		{ K_ANON, A_WRITE, 1, 0 },
-		{ K_POPULATE, A_WRITE, 0, 0 },
+		{ K_ANON_POPULATE, A_WRITE, 0, 0 },
+		{ K_FAULTDEMO_POPULATE, A_READ, 0, 0 },
+		{ K_FAULTDEMO_POPULATE, A_SHARED_WRITE, 0, 0 },
+		{ K_FAULTDEMO_POPULATE, A_PRIVATE_WRITE, 0, 0 },
 		{ K_RESERVED, A_READ, 0, 0 },
 		{ K_RESERVED, A_SHARED_WRITE, 0, 0 },
 		{ K_RESERVED, A_PRIVATE_WRITE, 0, 0 },
@@ -645,8 +712,6 @@ static void bench_main(void)
 			t[nt].random = 0;
 			t[nt].len = opt.size;
 			nt++;
-			if (file_acc[a] != A_COLD_READ && file_acc[a] != A_WARM_READ)
-				continue;
 			t[nt] = t[nt - 1];
 			t[nt].random = 1;
 			nt++;
@@ -664,10 +729,7 @@ static void bench_main(void)
 	for (i = 0; i < nt; i++)
 		report(kind_name[t[i].kind], access_name[t[i].access],
 		       t[i].random ? "rand" : "seq", 1, t[i].len / pg, s[i], n[i]);
-	if (tmpfs_warm_fd >= 0) {
-		close(tmpfs_warm_fd);
-		tmpfs_warm_fd = -1;
-	}
+	mem_warm_close();
 }
 
 static void bench_sweeps(void)
@@ -710,7 +772,12 @@ static void bench_sweeps(void)
 static void bench_scaling(void)
 {
 	static const struct { enum kind kind; enum access access; } what[] = {
+		{ K_FAULTDEMO, A_COLD_READ },
 		{ K_FAULTDEMO, A_WARM_READ },
+		{ K_FAULTDEMO, A_SHARED_WRITE },
+		{ K_FAULTDEMO, A_PRIVATE_WRITE },
+		{ K_TMPFS, A_WARM_READ },
+		{ K_TMPFS, A_SHARED_WRITE },
 		{ K_ANON, A_WRITE },
 	};
 	struct sample s[MAX_REPS];
@@ -770,6 +837,7 @@ static void help_exit(void)
 		"  --ko PATH           faultdemo.ko, to reload it when cold pages run out\n"
 		"  --ko-args ARGS      insmod parameters (default \"%s\")\n"
 		"  --ext4-dir DIR      directory on ext4 (no ext4 tests without it)\n"
+		"  --ramfs-dir DIR     directory on ramfs (no ramfs tests without it)\n"
 		"  --only LIST         groups among main,sweep,scale (default all)\n"
 		"  --thp               do not madvise(MADV_NOHUGEPAGE)\n",
 		prog, opt.ko_args);
@@ -788,6 +856,7 @@ static void parse_args(int argc, char **argv)
 		{ "ko", required_argument, NULL, 'k' },
 		{ "ko-args", required_argument, NULL, 'a' },
 		{ "ext4-dir", required_argument, NULL, 'e' },
+		{ "ramfs-dir", required_argument, NULL, 'm' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "thp", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -823,6 +892,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'e':
 			opt.ext4_dir = optarg;
+			break;
+		case 'm':
+			opt.ramfs_dir = optarg;
 			break;
 		case 'o':
 			opt.only = optarg;
@@ -861,15 +933,15 @@ int main(int argc, char **argv)
 			(unsigned long long)geo.size, warm_len);
 	cold_next = warm_len;
 	fprintf(csv,
-		"kind,access,order,threads,pages,fault_around_bytes,readahead,rep_median_ns_per_page,min,max,faults_per_page,setup_ns\n");
+		"kind,access,order,threads,pages,fault_around_bytes,readahead,rep_median_ns_per_page,min,max,faults_per_page,setup_ns,setup_plus_touch_ns_per_page\n");
 	printf("# region %zu MiB x %d reps; sweeps and scaling %zu MiB x %d reps\n",
 	       opt.size / MIB, opt.reps, opt.sweep_size / MIB, opt.sweep_reps);
 	printf("# reserved window %llu KiB; THP %s\n",
 	       (unsigned long long)geo.reserved_size / 1024,
 	       opt.thp ? "as configured" : "off (MADV_NOHUGEPAGE)");
-	printf("%-10s %-18s %-9s %3s %8s %8s %4s %10s %10s %10s %8s %10s\n",
-	       "kind", "access", "order", "thr", "pages", "fa_bytes", "ra",
-	       "ns/page", "min", "max", "flt/page", "setup_ns");
+	printf("%-18s %-18s %-8s %3s %6s %7s %3s %9s %9s %9s %7s %10s %9s\n",
+	       "kind", "access", "order", "thr", "pages", "fa_byte", "ra",
+	       "ns/page", "min", "max", "flt/pg", "setup_ns", "total/pg");
 	if (wanted("main"))
 		bench_main();
 	if (wanted("sweep"))

@@ -30,10 +30,19 @@ else
 	echo "# no scratch disk: ext4 rows skipped"
 fi
 echo "# guest: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
+# "QEMU TCG CPU" under software emulation: absolute times mean little there
+echo "# cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "# kernel command line: $(cat /proc/cmdline)"
+# ramfs: filemap_fault, filemap_map_pages and filemap_page_mkwrite over a
+# page cache with nothing behind it, the kernel's own version of ours
+mkdir -p "$mnt.ramfs"
+mount -t ramfs ramfs "$mnt.ramfs"
 # shellcheck disable=SC2086 # ext4 is an option and its argument
-"$bench" --csv "$csv" --ko "$ko" --ko-args "$ko_args" $ext4 "$@"
+"$bench" --csv "$csv" --ko "$ko" --ko-args "$ko_args" $ext4 \
+	--ramfs-dir "$mnt.ramfs" "$@"
 echo "@@FAULTDEMO-BENCH-CSV-BEGIN@@"
 cat "$csv"
 echo "@@FAULTDEMO-BENCH-CSV-END@@"
 [ -z "$ext4" ] || umount "$mnt"
+umount "$mnt.ramfs"
 rmmod faultdemo

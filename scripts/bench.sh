@@ -6,14 +6,22 @@
 # scratch disk for ext4), take its CSV from the guest's stdout, plot it with
 # gnuplot and print the key ratios with their targets.
 #
+# The guest boots with the kernel's own memory defaults (vm-run
+# --no-mm-debug: no page poisoning) and, under TCG, multi-threaded TCG so
+# that its threads really run in parallel. A guest that dies of a kernel
+# report is run once more: multi-threaded TCG in QEMU 7.2 has been seen to
+# run a stale int3 after the kernel patched a static key (see vm-run).
+#
 # Usage: scripts/bench.sh [KVER-OR-SERIES...]   (default: every supported kernel)
 #
 # Results: $FAULTDEMO_CACHE/bench/<kver>/{results.csv,bench.log,*.png}
 # Sizes (the defaults fit both kernels in about 10 minutes under TCG):
 #   FAULTDEMO_BENCH_SIZE        main region (default 256M)
-#   FAULTDEMO_BENCH_REPS        repetitions of the main tests (default 5)
-#   FAULTDEMO_BENCH_SWEEP_SIZE  region of the sweeps and scaling (default 64M)
+#   FAULTDEMO_BENCH_REPS        repetitions of the main tests (default 3)
+#   FAULTDEMO_BENCH_SWEEP_SIZE  region of the sweeps and scaling (default 256M)
 #   FAULTDEMO_BENCH_SWEEP_REPS  their repetitions (default 3)
+#   FAULTDEMO_BENCH_ICOUNT_SIZE region of the instruction-counting run of
+#                               the main tests (default 64M, 0: no such run)
 #   FAULTDEMO_BENCH_TIMEOUT     seconds per VM run (default 600)
 set -euo pipefail
 
@@ -24,10 +32,11 @@ top=$(dirname "$here")
 cd "$top"
 
 size=${FAULTDEMO_BENCH_SIZE:-256M}
-reps=${FAULTDEMO_BENCH_REPS:-5}
-sweep_size=${FAULTDEMO_BENCH_SWEEP_SIZE:-64M}
+reps=${FAULTDEMO_BENCH_REPS:-3}
+sweep_size=${FAULTDEMO_BENCH_SWEEP_SIZE:-256M}
 sweep_reps=${FAULTDEMO_BENCH_SWEEP_REPS:-3}
 timeout=${FAULTDEMO_BENCH_TIMEOUT:-600}
+icount_size=${FAULTDEMO_BENCH_ICOUNT_SIZE:-64M}
 
 if [ $# -eq 0 ]; then
 	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
@@ -51,44 +60,105 @@ csv_get() {
 		'$1 == k && $2 == a && $3 == o && $4 == 1 { print $f; exit }' "$1"
 }
 
-# ratio NAME NUM DEN TARGET: print NAME, NUM/DEN, the target and PASS/MISS.
+# div A B: A/B with three decimals, or nothing if either is missing.
+div() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a != "" && b != "" && b + 0 != 0) printf "%.3f", a / b }'
+}
+
+# verdict V TARGET: PASS, MISS, or "-" for a missing value or no target.
+verdict() {
+	awk -v v="$1" -v t="$2" 'BEGIN {
+		if (v == "" || t == "-") print "-"
+		else print (v <= t + 1e-9 ? "PASS" : "MISS") }'
+}
+
+# line NAME TARGET TIMED INSTR: one line of the ratio table.
+line() {
+	printf '  %-56s %-8s %8s %-4s %8s %-4s\n' "$1" "${2/#[0-9]/<= &}" \
+		"${3:--}" "$(verdict "$3" "$2")" "${4:--}" "$(verdict "$4" "$2")"
+}
+
+# ratio CSV KIND ACCESS DEN_KIND DEN_ACCESS: median ns/page (column 8) of
+# the sequential single-thread rows, the first over the second.
 ratio() {
-	awk -v n="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN {
-		if (a == "" || b == "" || b + 0 == 0) {
-			printf "  %-62s %10s  target <= %-7s MISSING\n", n, "-", t
-			exit
-		}
-		r = a / b
-		printf "  %-62s %10.3f  target <= %-7s %s\n", n, r, t,
-			(r <= t + 1e-9 ? "PASS" : "MISS")
-	}'
+	[ -f "$1" ] || return 0
+	div "$(csv_get "$1" "$2" "$3" seq 8)" "$(csv_get "$1" "$4" "$5" seq 8)"
 }
 
-# value NAME V TARGET: the same for a plain value.
-value() {
-	ratio "$1" "$2" 1 "$3"
+# faults CSV KIND ACCESS: faults/page (column 11) of that row.
+faults() {
+	[ -f "$1" ] || return 0
+	div "$(csv_get "$1" "$2" "$3" seq 11)" 1
 }
 
-plots() {
-	local dir=$1 csv=$1/results.csv
+# reserved_faults CSV: the most faults/page of any reserved window row
+# that cannot fault (reads and shared writes; a private write copies).
+reserved_faults() {
+	[ -f "$1" ] || return 0
+	awk -F, '$1 == "reserved" && $2 != "private_write" {
+		if ($11 > m) m = $11; n++ } END { if (n) printf "%.3f", m }' "$1"
+}
 
-	# ns/page of every kind, one cluster per access and order
+# kinds_dat CSV: ns/page (median) of every kind, a line per access and
+# order, a column per kind, for a clustered histogram.
+kinds_dat() {
 	awk -F, 'NR > 1 && $4 == 1 && $2 !~ /sweep/ && ($3 == "seq" || $3 == "rand") {
 		key = $2 " " $3
 		if (!(key in seen)) { seen[key] = 1; keys[nk++] = key }
-		v[key, $1] = $8
+		# populated mappings: mmap() (the population) plus the touch
+		v[key, $1] = $1 ~ /populate/ ? $13 : $8
 	} END {
-		split("faultdemo tmpfs ext4 anon populate reserved", kinds, " ")
+		nkind = split("faultdemo tmpfs ramfs ext4 anon anon_populate faultdemo_populate reserved", kinds, " ")
 		printf "access"
-		for (i = 1; i <= 6; i++) printf " %s", kinds[i]
+		for (i = 1; i <= nkind; i++)
+			printf " %s", kinds[i] (kinds[i] ~ /populate/ ? "(mmap+touch)" : "")
 		printf "\n"
 		for (j = 0; j < nk; j++) {
 			k = keys[j]; gsub(" ", "/", k); printf "%s", k
-			for (i = 1; i <= 6; i++)
+			for (i = 1; i <= nkind; i++)
 				printf " %s", ((keys[j], kinds[i]) in v) ? v[keys[j], kinds[i]] : "-"
 			printf "\n"
 		}
-	}' "$csv" >"$dir/kinds.dat"
+	}' "$1"
+}
+
+# kinds_plot DAT PNG TITLE YLABEL: the histogram of kinds_dat.
+kinds_plot() {
+	gnuplot <<-EOF
+		set terminal ${term/size 1000,600/size 1200,600}
+		set datafile missing "-"
+		set key outside right top
+		set grid ytics
+		set output "$2"
+		set title "$3"
+		set style data histograms
+		set style histogram clustered gap 1
+		set style fill solid 0.8 border -1
+		set logscale y
+		set yrange [10:*]
+		set ylabel "$4"
+		set xtics rotate by -30
+		plot for [i=2:9] "$1" using i:xtic(1) title columnheader(i)
+	EOF
+}
+
+plots() {
+	local dir=$1 csv=$1/results.csv guest=
+
+	grep -q '^# cpu: .*TCG' "$dir/bench.log" && guest=", TCG guest"
+	kinds_dat "$csv" >"$dir/kinds.dat"
+	kinds_plot "$dir/kinds.dat" "$dir/ns_per_page.png" \
+		"ns per page touched, median of the repetitions ($kver$guest)" \
+		"ns/page (log)"
+	echo "  $dir/ns_per_page.png"
+	if [ -f "$dir/instructions.csv" ]; then
+		kinds_dat "$dir/instructions.csv" >"$dir/kinds-instructions.dat"
+		kinds_plot "$dir/kinds-instructions.dat" "$dir/instructions_per_page.png" \
+			"guest instructions per page touched, QEMU -icount ($kver)" \
+			"instructions/page (log)"
+		echo "  $dir/instructions_per_page.png"
+	fi
 	awk -F, '$2 == "fa_sweep_warm_read" { print $6, $8, $11 }' "$csv" >"$dir/fa.dat"
 	awk -F, '$2 == "ra_sweep_cold_read" { print $7, $8, $11 }' "$csv" >"$dir/ra.dat"
 	awk -F, 'NR > 1 && ($3 == "disjoint" || $3 == "same") {
@@ -96,23 +166,7 @@ plots() {
 
 	gnuplot <<-EOF
 		set terminal $term
-		set datafile missing "-"
 		set key outside right top
-		set grid ytics
-
-		set output "$dir/ns_per_page.png"
-		set title "ns per page touched, median of the repetitions ($kver, TCG guest)"
-		set style data histograms
-		set style histogram clustered gap 1
-		set style fill solid 0.8 border -1
-		set logscale y
-		set yrange [10:*]
-		set ylabel "ns/page (log)"
-		set xtics rotate by -30
-		plot for [i=2:7] "$dir/kinds.dat" using i:xtic(1) title columnheader(i)
-
-		reset
-		set terminal $term
 		set grid
 		set output "$dir/fault_around.png"
 		set title "faultdemo warm sequential read vs fault_around_bytes ($kver)"
@@ -143,46 +197,106 @@ plots() {
 		     "$dir/ra.dat" using 1:3 axes x1y2 with linespoints lw 2 title "faults/page"
 
 		reset
-		set terminal $term
-		set grid
+		set terminal ${term/size 1000,600/size 1400,600}
 		set output "$dir/scaling.png"
-		set title "threads: wall ns per page of the region ($kver)"
+		set multiplot layout 1,2 title "threads: wall ns per page of the region ($kver)"
+		set grid
 		set xlabel "threads"
-		set ylabel "ns/page"
+		set ylabel "ns/page (log)"
+		set logscale y
 		set xtics (1, 2, 4)
-		set yrange [0:*]
-		set key outside right top
-		plot for [s in "faultdemo/warm_read/disjoint faultdemo/warm_read/same anon/write/disjoint anon/write/same"] \
-			"< grep '^".s." ' $dir/scale.dat" using 2:3 with linespoints lw 2 title s
+		set key bottom left font ",8"
+		cases = "faultdemo/cold_read faultdemo/warm_read faultdemo/shared_write faultdemo/private_write tmpfs/warm_read tmpfs/shared_write anon/write"
+		set title "disjoint ranges"
+		plot for [c in cases] "< grep '^".c."/disjoint ' $dir/scale.dat" \
+			using 2:3 with linespoints lw 2 title c
+		set title "every thread the whole range"
+		plot for [c in cases] "< grep '^".c."/same ' $dir/scale.dat" \
+			using 2:3 with linespoints lw 2 title c
+		unset multiplot
 	EOF
-	for p in ns_per_page fault_around readahead scaling; do
+	for p in fault_around readahead scaling; do
 		echo "  $dir/$p.png"
 	done
 }
 
+# report DIR: the key ratios with their targets, from the timed run
+# (results.csv) and, if there is one, the instruction-counted run
+# (instructions.csv); then the kernel's own ratios on the same paths.
 report() {
-	local csv=$1 fd_warm fd_cold fd_sw fd_cow
-	fd_warm=$(csv_get "$csv" faultdemo warm_read seq 8)
-	fd_cold=$(csv_get "$csv" faultdemo cold_read seq 8)
-	fd_sw=$(csv_get "$csv" faultdemo shared_write seq 8)
-	fd_cow=$(csv_get "$csv" faultdemo private_write seq 8)
-	echo "# key ratios on $kver (ns/page are medians; readahead $(csv_get "$csv" faultdemo cold_read seq 7), fault_around_bytes $(csv_get "$csv" faultdemo warm_read seq 6))"
-	ratio "faultdemo warm read / ext4 warm read (ns/page)" \
-		"$fd_warm" "$(csv_get "$csv" ext4 warm_read seq 8)" 1.0
-	ratio "faultdemo warm read / tmpfs warm read (ns/page)" \
-		"$fd_warm" "$(csv_get "$csv" tmpfs warm_read seq 8)" 1.0
-	ratio "faultdemo cold read (read-ahead) / tmpfs cold read (ns/page)" \
-		"$fd_cold" "$(csv_get "$csv" tmpfs cold_read seq 8)" 1.0
-	value "faults/page, faultdemo warm seq read, 64 KiB window" \
-		"$(csv_get "$csv" faultdemo warm_read seq 11)" 0.0725
-	value "faults/page, reserved window read + shared write (4 MiB)" \
-		"$(awk -F, '$1 == "reserved" && $2 != "private_write" {
-			if ($11 > m) m = $11; n++ } END { if (n) print m + 0 }' "$csv")" 0
-	ratio "COW private write / anonymous write (ns/page)" \
-		"$fd_cow" "$(csv_get "$csv" anon write seq 8)" 1.1
-	ratio "shared first write / tmpfs shared first write (ns/page)" \
-		"$fd_sw" "$(csv_get "$csv" tmpfs shared_write seq 8)" 1.0
-	echo "  (absolute times in a TCG guest are not real hardware times: only the ratios from one run matter)"
+	local t=$1/results.csv i=$1/instructions.csv isz
+	isz=$(sed -n 's/^# region \([0-9]* MiB\) .*/\1/p' "$1/icount.log" 2>/dev/null)
+	echo "# key ratios on $kver: readahead $(csv_get "$t" faultdemo cold_read seq 7), fault_around_bytes $(csv_get "$t" faultdemo warm_read seq 6)"
+	echo "#   timed: median ns/page of $reps runs over $size (per page touched)"
+	if [ -f "$i" ]; then
+		echo "#   instr: guest instructions per page, one run over ${isz:-?} under QEMU -icount (deterministic)"
+	fi
+	printf '  %-56s %-8s %8s %-4s %8s %-4s\n' "" target timed "" instr ""
+	line "faultdemo warm read / ext4 warm read (ns/page)" 1.0 \
+		"$(ratio "$t" faultdemo warm_read ext4 warm_read)" \
+		"$(ratio "$i" faultdemo warm_read ext4 warm_read)"
+	line "faultdemo warm read / tmpfs warm read (ns/page)" 1.0 \
+		"$(ratio "$t" faultdemo warm_read tmpfs warm_read)" \
+		"$(ratio "$i" faultdemo warm_read tmpfs warm_read)"
+	line "faultdemo cold read (read-ahead) / tmpfs cold read" 1.0 \
+		"$(ratio "$t" faultdemo cold_read tmpfs cold_read)" \
+		"$(ratio "$i" faultdemo cold_read tmpfs cold_read)"
+	line "faults/page, faultdemo warm seq read, 64 KiB window" 0.0725 \
+		"$(faults "$t" faultdemo warm_read)" "$(faults "$i" faultdemo warm_read)"
+	line "faults/page, reserved window read + shared write" 0 \
+		"$(reserved_faults "$t")" "$(reserved_faults "$i")"
+	line "COW private write / anonymous write (ns/page)" 1.1 \
+		"$(ratio "$t" faultdemo private_write anon write)" \
+		"$(ratio "$i" faultdemo private_write anon write)"
+	line "shared first write / tmpfs shared first write (ns/page)" 1.0 \
+		"$(ratio "$t" faultdemo shared_write tmpfs shared_write)" \
+		"$(ratio "$i" faultdemo shared_write tmpfs shared_write)"
+	echo "# for reference, the kernel's own handlers on the same paths:"
+	line "ext4 COW private write / anonymous write" - \
+		"$(ratio "$t" ext4 private_write anon write)" \
+		"$(ratio "$i" ext4 private_write anon write)"
+	line "faultdemo COW / ext4 COW private write" - \
+		"$(ratio "$t" faultdemo private_write ext4 private_write)" \
+		"$(ratio "$i" faultdemo private_write ext4 private_write)"
+	line "ramfs shared first write / tmpfs (filemap_page_mkwrite)" - \
+		"$(ratio "$t" ramfs shared_write tmpfs shared_write)" \
+		"$(ratio "$i" ramfs shared_write tmpfs shared_write)"
+	line "faultdemo shared first write / ramfs" - \
+		"$(ratio "$t" faultdemo shared_write ramfs shared_write)" \
+		"$(ratio "$i" faultdemo shared_write ramfs shared_write)"
+	if grep -q '^# cpu: .*TCG' "$1/bench.log"; then
+		echo "  (absolute times in a TCG guest are not real hardware times: only the ratios from one run matter)"
+	fi
+}
+
+# guest_bench LOG CSV [VM-RUN OPTIONS] -- [FAULTDEMO_BENCH OPTIONS]: run the
+# benchmark in the VM, its output into LOG (and stdout), its CSV into CSV.
+guest_bench() {
+	local log=$1 csv=$2 attempt rc
+	local -a vmopts=()
+	shift 2
+	while [ "$1" != -- ]; do
+		vmopts+=("$1")
+		shift
+	done
+	shift
+	for attempt in 1 2; do
+		rc=0
+		"$here/vm-run" --kernel "$kver" --cpus 4 --mem 4096 --disk 2G \
+			--no-mm-debug --timeout "$timeout" "${vmopts[@]}" \
+			-- "$top/bench/guest-bench.sh" "$ko" \
+			"$top/bench/faultdemo_bench" "$@" |
+			tr -d '\r' | tee "$log" || rc=$?
+		if [ "$rc" -ne 3 ] || [ "$attempt" -eq 2 ]; then
+			break
+		fi
+		echo "# $kver: the guest kernel reported a problem (exit 3, log above): running once more" >&2
+	done
+	[ "$rc" -eq 0 ] || fd_die 1 "benchmark on $kver failed (exit $rc); output in $log"
+	sed -n '/^@@FAULTDEMO-BENCH-CSV-BEGIN@@$/,/^@@FAULTDEMO-BENCH-CSV-END@@$/p' \
+		"$log" | sed '1d;$d' >"$csv"
+	[ "$(wc -l <"$csv")" -gt 1 ] ||
+		fd_die 1 "no CSV in the output of $kver: see $log"
 }
 
 start=$SECONDS
@@ -196,21 +310,25 @@ for k in "${want[@]}"; do
 	mkdir -p "$res"
 	echo "# faultdemo_bench on $kver: region $size x $reps reps, sweeps and scaling $sweep_size x $sweep_reps reps, reserved window 4 MiB"
 	t0=$SECONDS
-	rc=0
-	"$here/vm-run" --kernel "$kver" --cpus 4 --mem 3072 --disk 2G \
-		--timeout "$timeout" -- "$top/bench/guest-bench.sh" "$ko" \
-		"$top/bench/faultdemo_bench" --size "$size" --reps "$reps" \
-		--sweep-size "$sweep_size" --sweep-reps "$sweep_reps" \
-		--threads 4 | tr -d '\r' | tee "$res/bench.log" || rc=$?
-	[ "$rc" -eq 0 ] || fd_die 1 "benchmark on $kver failed (exit $rc); output in $res/bench.log"
-	sed -n '/^@@FAULTDEMO-BENCH-CSV-BEGIN@@$/,/^@@FAULTDEMO-BENCH-CSV-END@@$/p' \
-		"$res/bench.log" | sed '1d;$d' >"$res/results.csv"
-	[ "$(wc -l <"$res/results.csv")" -gt 1 ] ||
-		fd_die 1 "no CSV in the output of $kver: see $res/bench.log"
+	guest_bench "$res/bench.log" "$res/results.csv" --tcg-thread multi -- \
+		--size "$size" --reps "$reps" --sweep-size "$sweep_size" \
+		--sweep-reps "$sweep_reps" --threads 4
 	echo "# $kver: VM run took $((SECONDS - t0)) s; CSV: $res/results.csv"
+	rm -f "$res/instructions.csv" "$res/icount.log"
+	if [ "$icount_size" != 0 ]; then
+		echo "# faultdemo_bench on $kver, counting instructions (QEMU -icount): region $icount_size, main tests once"
+		t0=$SECONDS
+		# one CPU: the main tests are single-threaded, and 6.1 does
+		# not bring up a second CPU under -icount
+		guest_bench "$res/icount.log" "$res/instructions.csv" \
+			--icount --cpus 1 -- \
+			--size "$icount_size" --reps 1 --only main \
+			>/dev/null
+		echo "# $kver: VM run took $((SECONDS - t0)) s; CSV: $res/instructions.csv"
+	fi
 	echo "# plots:"
 	plots "$res"
-	report "$res/results.csv" | tee "$res/ratios.txt"
+	report "$res" | tee "$res/ratios.txt"
 	summary+=("$res/ratios.txt")
 done
 echo "# all kernels: ${#summary[@]} run(s) in $((SECONDS - start)) s"

@@ -49,9 +49,12 @@ elif [ -z "$run" ] || pgrep -f "qemu-system-x86_64.*$run/" >/dev/null; then
 else
 	echo "ok - vm-run: timeout kills the guest (exit 124, no QEMU left)"
 fi
-# Tests boot with page poisoning, benchmarks without.
+expect 2 "--icount with --accel kvm" "$vmrun" --kernel "$1" --icount \
+	--accel kvm -- true
+# Tests boot with page poisoning, benchmarks without; --icount boots too.
 expect 0 "--no-mm-debug boots without page_poison" "$vmrun" --kernel "$1" \
 	--no-mm-debug -- sh -c '! grep -qw page_poison=1 /proc/cmdline'
+expect 0 "--icount boots" "$vmrun" --kernel "$1" --icount --cpus 1 -- true
 
 for k in "$@"; do
 	if ! kver=$(fd_kernel_version "$k"); then
