@@ -189,6 +189,13 @@ static long faultdemo_ioctl(struct file *file, unsigned int cmd,
  * .owner: an open file, and a mapping through its vm_file, holds a module
  * reference, so rmmod fails while either exists, and module exit never
  * races with a user of the store or of the reserved window.
+ *
+ * .get_unmapped_area: a mapping of 2 MiB or more goes at an address
+ * congruent to its file offset modulo 2 MiB, as ext4's and tmpfs's do.
+ * Fault-around windows are aligned in the address space and read-ahead
+ * batches in the file; only when the two agree does a cold sequential
+ * read take 2 faults per 16 pages (3 otherwise). NULL, i.e. the default,
+ * without CONFIG_TRANSPARENT_HUGEPAGE.
  */
 static const struct file_operations faultdemo_fops = {
 	.owner		= THIS_MODULE,
@@ -200,6 +207,7 @@ static const struct file_operations faultdemo_fops = {
 	.splice_read	= faultdemo_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.mmap		= faultdemo_mmap,
+	.get_unmapped_area = thp_get_unmapped_area,
 	.fsync		= faultdemo_fsync,
 	.unlocked_ioctl	= faultdemo_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

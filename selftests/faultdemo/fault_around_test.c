@@ -259,6 +259,42 @@ TEST_F(fault_around, cold_window_two_faults)
 	munmap(p, 16 * self->ps);
 }
 
+/*
+ * A mapping of 2 MiB or more, placed by the kernel, starts at an address
+ * congruent to its offset modulo 2 MiB, so that fault-around windows (in
+ * the address space) line up with read-ahead batches (in the file): a cold
+ * sequential read then takes exactly 2 faults per 16 pages.
+ */
+TEST_F(fault_around, big_mapping_aligned_to_offset)
+{
+	/* not a multiple of 2 MiB: 6.12 aligns those itself for any file */
+	const size_t align = 2UL << 20, len = (4UL << 20) - 4096;
+	const off_t offs[] = { 0, 16 * 4096, 1UL << 20 };
+	long pg, f0, f1;
+	size_t i;
+	char *p;
+
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd, offs[i]);
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+		EXPECT_EQ(0, ((unsigned long)p - offs[i]) % align)
+			TH_LOG("offset %#lx mapped at %p", (long)offs[i], p);
+		munmap(p, len);
+	}
+
+	pg = fdemo_find_cold(513, 512);
+	if (pg < 0)
+		SKIP(return, "no cold pages left in the data area");
+	p = mmap(NULL, 513 * self->ps, PROT_READ, MAP_SHARED, self->fd,
+		 pg * self->ps);
+	ASSERT_NE(MAP_FAILED, p);
+	f0 = fdemo_faults();
+	fdemo_touch(p, 512);
+	f1 = fdemo_faults();
+	EXPECT_EQ(2 * 512 / 16, f1 - f0) TH_LOG("mapped at %p", p);
+	munmap(p, 513 * self->ps);
+}
+
 /* Fault-around maps shared writable pages read-only: stores still notify. */
 TEST_F(fault_around, shared_window_write_protected)
 {
