@@ -486,42 +486,63 @@ static int map_flags(const struct test *t, int *wr)
 	return flags;
 }
 
+/* A test's mapping, ready to touch. */
+struct mapping {
+	char *p;
+	int fd;
+	int own;	/* fd is the test's own, to close */
+	int wr;		/* the test stores */
+};
+
+/* Prepare the backing object and map it: 0, or -1 to skip the test. */
+static int test_map(const struct test *t, struct mapping *m, double *setup)
+{
+	long long off;
+	int flags;
+
+	m->own = prepare(t, &m->fd, &off);
+	if (m->own == -2)
+		return -1;
+	flags = map_flags(t, &m->wr);
+	m->p = map(t->len, PROT_READ | PROT_WRITE, flags, m->fd, off, setup);
+	if (!m->p) {
+		perror("mmap");
+		if (m->own == 1)
+			close(m->fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void test_unmap(const struct test *t, struct mapping *m)
+{
+	munmap(m->p, t->len);
+	if (m->own == 1)
+		close(m->fd);
+}
+
 static int run_rep(const struct test *t, struct sample *s)
 {
 	size_t npages = t->len / pg;
 	size_t *order = NULL;
-	int prot = PROT_READ | PROT_WRITE;
-	int flags, wr, fd, own;
-	long long off;
+	struct mapping m;
 	long f0;
 	double ns;
-	char *p;
 
-	own = prepare(t, &fd, &off);
-	if (own == -2)
+	if (test_map(t, &m, &s->setup_ns))
 		return -1;
-	flags = map_flags(t, &wr);
 	if (t->random)
 		order = shuffled(npages);
-
-	p = map(t->len, prot, flags, fd, off, &s->setup_ns);
-	if (!p) {
-		perror("mmap");
-		free(order);
-		return -1;
-	}
 	if (t->access == A_WRITE_AFTER_CLEAN) {
-		touch(p, npages, NULL, 1);
-		if (clean(t, fd, p))
+		touch(m.p, npages, NULL, 1);
+		if (clean(t, m.fd, m.p))
 			perror("clean");
 	}
 	f0 = faults_now();
-	ns = touch(p, npages, order, wr);
+	ns = touch(m.p, npages, order, m.wr);
 	s->faults_per_page = (double)(faults_now() - f0) / npages;
 	s->ns_per_page = ns / npages;
-	munmap(p, t->len);
-	if (own == 1)
-		close(fd);
+	test_unmap(t, &m);
 	free(order);
 	return 0;
 }
@@ -559,28 +580,18 @@ static int run_threads(const struct test *t, int nthreads, int same,
 	struct worker w[MAX_THREADS];
 	pthread_barrier_t bar;
 	size_t npages = t->len / pg;
-	int flags, wr, fd, own, i;
-	long long off;
+	struct mapping m;
 	double t0, t1;
 	long f0;
-	char *p;
+	int i;
 
-	own = prepare(t, &fd, &off);
-	if (own == -2)
+	if (test_map(t, &m, &s->setup_ns))
 		return -1;
-	flags = map_flags(t, &wr);
-	p = map(t->len, PROT_READ | PROT_WRITE, flags, fd, off, &s->setup_ns);
-	if (!p) {
-		perror("mmap");
-		if (own == 1)
-			close(fd);
-		return -1;
-	}
 	pthread_barrier_init(&bar, NULL, nthreads + 1);
 	for (i = 0; i < nthreads; i++) {
 		w[i].bar = &bar;
-		w[i].base = p;
-		w[i].wr = wr;
+		w[i].base = m.p;
+		w[i].wr = m.wr;
 		w[i].first = same ? 0 : npages * i / nthreads;
 		w[i].n = same ? npages : npages * (i + 1) / nthreads - w[i].first;
 		if (pthread_create(&w[i].tid, NULL, worker_fn, &w[i]))
@@ -601,9 +612,7 @@ static int run_threads(const struct test *t, int nthreads, int same,
 	}
 	s->ns_per_page = (t1 - t0) / npages;
 	pthread_barrier_destroy(&bar);
-	munmap(p, t->len);
-	if (own == 1)
-		close(fd);
+	test_unmap(t, &m);
 	return 0;
 }
 
