@@ -8,7 +8,9 @@
 #ifndef _FAULTDEMO_COMPAT_H
 #define _FAULTDEMO_COMPAT_H
 
+#include <linux/blkdev.h>
 #include <linux/fs.h>
+#include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/pagemap.h>
@@ -141,12 +143,156 @@ static inline void faultdemo_pfnmap_end(struct faultdemo_pfnmap *pm)
 }
 
 /*
+ * Opening a block device exclusively, as its holder:
+ * - up to 6.4: blkdev_get_by_path(path, FMODE_* | FMODE_EXCL, holder) and
+ *   blkdev_put(bdev, mode);
+ * - 6.5 to 6.8: blk_mode_t, the holder alone means exclusive
+ *   ("block: use the holder as indication for exclusive opens"), and
+ *   blkdev_put(bdev, holder);
+ * - from 6.9 the device is opened as a file ("block: Open block devices as
+ *   files"): bdev_file_open_by_path(), file_bdev(), and from 6.10
+ *   bdev_fput(), which gives the claim back at once rather than at the
+ *   deferred final fput().
+ * Errors are the same everywhere: -ENOENT for a missing path, -ENOTBLK for
+ * something that is not a block device, -EBUSY if another holder has it,
+ * -EACCES/-EROFS if it cannot be opened for writing.
+ */
+struct faultdemo_bdev_ref {
+	struct block_device *bdev;
+#if FAULTDEMO_KERNEL_GE(6, 9, 0)
+	struct file *file;
+#endif
+};
+
+static inline int faultdemo_bdev_get(struct faultdemo_bdev_ref *ref,
+				     const char *path, void *holder)
+{
+#if FAULTDEMO_KERNEL_GE(6, 9, 0)
+	struct file *file = bdev_file_open_by_path(path, BLK_OPEN_READ |
+						   BLK_OPEN_WRITE, holder, NULL);
+
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	ref->file = file;
+	ref->bdev = file_bdev(file);
+#elif FAULTDEMO_KERNEL_GE(6, 5, 0)
+	struct block_device *bdev = blkdev_get_by_path(path, BLK_OPEN_READ |
+						       BLK_OPEN_WRITE, holder,
+						       NULL);
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	ref->bdev = bdev;
+#else
+	struct block_device *bdev = blkdev_get_by_path(path, FMODE_READ |
+						       FMODE_WRITE | FMODE_EXCL,
+						       holder);
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	ref->bdev = bdev;
+#endif
+	return 0;
+}
+
+static inline void faultdemo_bdev_put(struct faultdemo_bdev_ref *ref,
+				      void *holder)
+{
+#if FAULTDEMO_KERNEL_GE(6, 10, 0)
+	bdev_fput(ref->file);
+#elif FAULTDEMO_KERNEL_GE(6, 9, 0)
+	fput(ref->file);
+#elif FAULTDEMO_KERNEL_GE(6, 5, 0)
+	blkdev_put(ref->bdev, holder);
+#else
+	blkdev_put(ref->bdev, FMODE_READ | FMODE_WRITE | FMODE_EXCL);
+#endif
+	ref->bdev = NULL;
+}
+
+/*
+ * iomap writeback, reworked in 6.8 ("iomap: map multiple blocks at a
+ * time", "iomap: don't chain bios"): ->map_blocks gained the length of the
+ * dirty range (faultdemo_map_blocks() is either kind, around the block
+ * backend's faultdemo_bdev_map_offset()), and the ioend embeds its one bio (iomap_ioend_from_bio())
+ * where 6.1 pointed at the last bio of a chain, whose bi_private was the
+ * ioend.
+ */
+int faultdemo_bdev_map_offset(struct iomap_writepage_ctx *wpc,
+			      struct inode *inode, loff_t offset);
+
+#if FAULTDEMO_KERNEL_GE(6, 8, 0)
+static inline int faultdemo_map_blocks(struct iomap_writepage_ctx *wpc,
+				       struct inode *inode, loff_t offset,
+				       unsigned int len)
+{
+	return faultdemo_bdev_map_offset(wpc, inode, offset);
+}
+
+static inline struct bio *faultdemo_ioend_bio(struct iomap_ioend *ioend)
+{
+	return &ioend->io_bio;
+}
+
+static inline struct iomap_ioend *faultdemo_bio_ioend(struct bio *bio)
+{
+	return iomap_ioend_from_bio(bio);
+}
+#else
+static inline int faultdemo_map_blocks(struct iomap_writepage_ctx *wpc,
+				       struct inode *inode, loff_t offset)
+{
+	return faultdemo_bdev_map_offset(wpc, inode, offset);
+}
+
+static inline struct bio *faultdemo_ioend_bio(struct iomap_ioend *ioend)
+{
+	return ioend->io_bio;
+}
+
+static inline struct iomap_ioend *faultdemo_bio_ioend(struct bio *bio)
+{
+	return bio->bi_private;
+}
+#endif
+
+/*
+ * iomap_file_buffered_write() takes a private pointer for ->iomap_begin
+ * from 6.12 on ("iomap: add a private argument for
+ * iomap_file_buffered_write").
+ */
+#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+#define faultdemo_iomap_buffered_write(iocb, from, ops)			\
+	iomap_file_buffered_write(iocb, from, ops, NULL)
+#else
+#define faultdemo_iomap_buffered_write(iocb, from, ops)			\
+	iomap_file_buffered_write(iocb, from, ops)
+#endif
+
+/*
+ * Memory-failure's hook in the address_space operations works on folios
+ * from 6.8 on ("fs: convert error_remove_page to error_remove_folio").
+ */
+#if FAULTDEMO_KERNEL_GE(6, 8, 0)
+#define FAULTDEMO_AOPS_ERROR_REMOVE					\
+	.error_remove_folio = generic_error_remove_folio
+#else
+#define FAULTDEMO_AOPS_ERROR_REMOVE					\
+	.error_remove_page = generic_error_remove_page
+#endif
+
+/*
  * Not shims, but traps checked in both trees:
  * - alloc_pages_exact() and filemap_alloc_folio() are macros over the
  *   *_noprof() exports in 6.12 (memory allocation profiling); calling them
  *   by their plain names works on both.
  * - ram_aops and alloc_anon_inode() exist and behave the same on both
  *   (read_folio zero-fills, dirty_folio is noop_dirty_folio).
+ * - filemap_fault() drops mmap_lock on 6.1, the per-VMA lock on 6.12
+ *   (release_fault_lock()), before it waits for I/O, and returns
+ *   VM_FAULT_RETRY; the per-VMA lock does not exist on Debian's 6.1.
+ * - iomap_finish_ioends() may sleep on both: writeback completions are
+ *   finished from a workqueue, as XFS does.
  * - .map_pages runs under rcu_read_lock() on 6.12, and .fault of a VMA with
  *   .map_pages may run under the per-VMA lock without mmap_lock.
  */

@@ -6,6 +6,17 @@
  *   [0, size)            data area, the page cache of the store inode
  *   [size, reserved)     mappable, any access is SIGBUS
  *   [reserved, +rsize)   reserved window, remap_pfn_range of kernel memory
+ *
+ * Files:
+ *   faultdemo_main.c      init/exit order, the misc device, file operations
+ *   faultdemo_vm.c        .fault, .map_pages, .page_mkwrite
+ *   faultdemo_cache.c     the page cache: superblock, bdi, store inode
+ *   faultdemo_ram.c       RAM backend: zeroed folios, own read-ahead
+ *   faultdemo_bdev.c      block backend: the device, iomap, writeback
+ *   faultdemo_reserved.c  the remap_pfn_range window
+ *   faultdemo_params.c, faultdemo_stats.c, faultdemo_trace.h, compat.h
+ *
+ * Lock order, lifetimes and what "dirty" means in each mode: doc/design.md.
  */
 #ifndef _FAULTDEMO_H
 #define _FAULTDEMO_H
@@ -29,11 +40,14 @@
 #define FAULTDEMO_SIZE_MAX		FAULTDEMO_RESERVED_OFFSET
 #define FAULTDEMO_RESERVED_SIZE_MAX	SZ_4M
 #define FAULTDEMO_READAHEAD_MAX		1024U
+#define FAULTDEMO_BACKING_MAX		256	/* bytes in the path, NUL included */
 
 /*
- * Module parameters. faultdemo_size and faultdemo_reserved_size are set
- * while the module loads (0444) and never change afterwards, so they are
- * read without locking. faultdemo_readahead and faultdemo_fault_around are
+ * Module parameters. faultdemo_size, faultdemo_reserved_size and
+ * faultdemo_backing are set while the module loads (0444); module init
+ * settles faultdemo_size (see faultdemo_params_settle()) before the device
+ * exists, and nothing changes them afterwards, so they are read without
+ * locking. faultdemo_readahead and faultdemo_fault_around are
  * runtime-writable through sysfs: read them with READ_ONCE() (the accessors
  * below); a reader sees either the old or the new value, which is all the
  * fault path needs.
@@ -42,6 +56,7 @@ extern u64 faultdemo_size;
 extern u64 faultdemo_reserved_size;
 extern unsigned int faultdemo_readahead;
 extern bool faultdemo_fault_around;
+extern char faultdemo_backing[FAULTDEMO_BACKING_MAX];
 
 static inline unsigned int faultdemo_readahead_pages(void)
 {
@@ -53,6 +68,8 @@ static inline bool faultdemo_fault_around_enabled(void)
 	return READ_ONCE(faultdemo_fault_around);
 }
 
+int faultdemo_params_settle(u64 device_bytes);
+
 /* Counters (faultdemo_stats.c); one sysfs file each under stats/. */
 enum faultdemo_stat_item {
 	FAULTDEMO_STAT_FAULT_READ,	/* .fault, read or private read */
@@ -63,6 +80,11 @@ enum faultdemo_stat_item {
 	FAULTDEMO_STAT_SIGBUS,		/* .fault past the data area */
 	FAULTDEMO_STAT_READAHEAD,	/* pages inserted by read-ahead */
 	FAULTDEMO_STAT_CLEAN,		/* clean operations (ioctl, fsync) */
+	FAULTDEMO_STAT_FAULT_MAJOR,	/* .fault that had to read */
+	FAULTDEMO_STAT_FAULT_RETRY,	/* .fault that dropped the lock */
+	FAULTDEMO_STAT_PAGES_READ,	/* pages read from the device */
+	FAULTDEMO_STAT_PAGES_WRITTEN,	/* pages written to the device */
+	FAULTDEMO_STAT_WRITEBACK_ERRORS, /* write I/Os that failed */
 	FAULTDEMO_STAT_NR,
 };
 
@@ -101,24 +123,76 @@ enum faultdemo_fault_kind {
 	FAULTDEMO_FAULT_SHARED,
 };
 
+/**
+ * struct faultdemo_backend - what lies behind the page cache
+ * @name:	"ram" or "block", as sysfs shows it
+ * @aops:	address_space operations of the store inode
+ * @writeback:	the store writes back: its superblock gets a bdi of its own,
+ *		its inode is evictable and on the writeback lists
+ * @init_bdi:	set up that bdi (read-ahead size); only if @writeback
+ * @init_inode:	set up the store inode: gfp mask, evictability, block size
+ * @fault:	.fault for a page inside the data area, after the common
+ *		checks of faultdemo_vm.c; same contract as .fault
+ * @write:	buffered write of [ki_pos, ki_pos + count), already clamped to
+ *		the data area; the store inode's i_rwsem is held
+ * @clean:	write back the pages of [@first, @last] and wait for them,
+ *		leaving every page write-protected in every shared mapping;
+ *		returns the count of pages cleaned or a negative errno, and
+ *		reports a writeback error once per @file (errseq)
+ * @flush:	make what @clean wrote durable (the device's write cache)
+ *
+ * The page cache (faultdemo_cache.c) is the same for both; only these
+ * differ. Every callback runs in process context and may sleep.
+ */
+struct faultdemo_backend {
+	const char *name;
+	const struct address_space_operations *aops;
+	bool writeback;
+	void (*init_bdi)(struct backing_dev_info *bdi);
+	void (*init_inode)(struct inode *inode);
+	vm_fault_t (*fault)(struct vm_fault *vmf);
+	ssize_t (*write)(struct kiocb *iocb, struct iov_iter *from);
+	long (*clean)(struct file *file, pgoff_t first, pgoff_t last);
+	int (*flush)(void);
+};
+
+extern const struct faultdemo_backend faultdemo_ram_backend;
+extern const struct faultdemo_backend faultdemo_bdev_backend;
+
 /*
- * The store (faultdemo_store.c): one anonymous inode on a private pseudo
+ * The store (faultdemo_cache.c): one inode on a private, never-registered
  * filesystem; its address_space is the page cache of the device. Set up
  * before the device is registered and torn down after it is gone, so it
  * is valid whenever a file, a mapping or a sysfs reader can exist.
  */
-extern struct inode *faultdemo_inode;
+struct faultdemo_store {
+	const struct faultdemo_backend *backend;
+	struct inode *inode;
+	struct vfsmount *mnt;
+	pgoff_t pages;			/* in the data area */
+};
+
+extern struct faultdemo_store faultdemo_store;
 
 static inline struct address_space *faultdemo_mapping(void)
 {
-	return faultdemo_inode->i_mapping;
+	return faultdemo_store.inode->i_mapping;
 }
 
-int faultdemo_store_init(void);
-void faultdemo_store_exit(void);
-int faultdemo_store_get_folio(pgoff_t index, gfp_t gfp, unsigned int ra,
-			      struct folio **foliop);
-u64 faultdemo_store_clean(pgoff_t first, pgoff_t last);
+static inline const struct faultdemo_backend *faultdemo_backend(void)
+{
+	return faultdemo_store.backend;
+}
+
+int faultdemo_cache_init(const struct faultdemo_backend *backend);
+void faultdemo_cache_exit(void);
+struct folio *faultdemo_cache_lock_cached(pgoff_t index);
+const char *faultdemo_cache_bdi_name(void);
+
+/* The block backend's device (faultdemo_bdev.c). */
+int faultdemo_bdev_open(const char *path, u64 *bytes);
+void faultdemo_bdev_close(void);
+int faultdemo_bdev_shutdown(void);
 
 /* The data area's vm_operations (faultdemo_vm.c). */
 int faultdemo_vm_mmap(struct vm_area_struct *vma);

@@ -3,8 +3,9 @@
  * faultdemo: a character device whose mappings run the core mm's
  * file-backed fault paths through a driver's .fault, .map_pages and
  * .page_mkwrite (faultdemo_vm.c), over a page cache of its own
- * (faultdemo_store.c), plus a remap_pfn_range() window that never faults
- * (faultdemo_reserved.c).
+ * (faultdemo_cache.c) with RAM (faultdemo_ram.c) or a block device
+ * (faultdemo_bdev.c) behind it, plus a remap_pfn_range() window that never
+ * faults (faultdemo_reserved.c).
  *
  * This file: module init/exit, the misc device and its file operations.
  */
@@ -32,9 +33,12 @@ static int faultdemo_open(struct inode *inode, struct file *file)
 	 * page cache instead of the device node's own (unused) mapping: this
 	 * is what makes read(), write() and mmap() of all opens coherent.
 	 * do_dentry_open() sets up the read-ahead state for f_mapping after
-	 * ->open returns.
+	 * ->open returns, but sampled the writeback error sequence of the
+	 * node's mapping before: sample ours, or fsync() would report errors
+	 * older than this file (block/fops.c does the same).
 	 */
 	file->f_mapping = mapping;
+	file->f_wb_err = filemap_sample_wb_err(mapping);
 	return 0;
 }
 
@@ -56,14 +60,14 @@ static loff_t faultdemo_llseek(struct file *file, loff_t offset, int whence)
 }
 
 /*
- * Writes go through the page cache (ram_aops' write_begin/write_end) and
- * never extend it: a write straddling the end is cut short, one starting
- * at or past the end (O_APPEND included) gets -ENOSPC. The store inode's
- * lock serialises writers, as for any file.
+ * Writes go through the page cache (the backend's write path) and never
+ * extend it: a write straddling the end is cut short, one starting at or
+ * past the end (O_APPEND included) gets -ENOSPC. The store inode's lock
+ * serialises writers, as for any file.
  */
 static ssize_t faultdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct inode *inode = faultdemo_inode;
+	struct inode *inode = faultdemo_store.inode;
 	loff_t size = faultdemo_size;
 	size_t count = iov_iter_count(from);
 	size_t shorted;
@@ -73,8 +77,8 @@ static ssize_t faultdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return 0;
 	/*
 	 * io_uring asks for IOCB_NOWAIT even on files without FMODE_NOWAIT;
-	 * taking the inode lock and allocating pages may block, so let it
-	 * punt the write to a worker.
+	 * taking the inode lock and allocating or reading pages may block,
+	 * so let it punt the write to a worker.
 	 */
 	if (iocb->ki_flags & IOCB_NOWAIT)
 		return -EAGAIN;
@@ -89,35 +93,51 @@ static ssize_t faultdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	iov_iter_truncate(from, size - iocb->ki_pos);
 	shorted = count - iov_iter_count(from);
-	ret = faultdemo_perform_write(iocb, from);
+	ret = faultdemo_backend()->write(iocb, from);
 	iov_iter_reexpand(from, iov_iter_count(from) + shorted);
 out:
 	inode_unlock(inode);
 
-	/* O_SYNC/O_DSYNC: "write back", i.e. clean, what was written. */
+	/* O_SYNC/O_DSYNC: fsync what was written. */
 	if (ret > 0)
 		ret = generic_write_sync(iocb, ret);
 	return ret;
 }
 
 /*
+ * Clean [first, last] through the backend: write back and wait (block),
+ * or write-protect (RAM). Counted as one clean operation.
+ */
+static long faultdemo_clean(struct file *file, pgoff_t first, pgoff_t last)
+{
+	faultdemo_stat_inc(FAULTDEMO_STAT_CLEAN);
+	return faultdemo_backend()->clean(file, first, last);
+}
+
+/*
  * fsync(), fdatasync(), msync(MS_SYNC) and O_SYNC writes: clean the pages
- * of the range that lie in the data area, which write-protects them again
- * in every shared mapping. Parts outside the data area (a mapping past its
- * end, the reserved window) have nothing to clean.
+ * of the range that lie in the data area, which leaves them write-protected
+ * in every shared mapping, then flush the device's write cache. Parts
+ * outside the data area (a mapping past its end, the reserved window) have
+ * nothing to write, but a writeback error this file has not seen yet is
+ * still reported, once, as for any file.
  */
 static int faultdemo_fsync(struct file *file, loff_t start, loff_t end,
 			   int datasync)
 {
+	const struct faultdemo_backend *backend = faultdemo_backend();
 	loff_t size = faultdemo_size;
+	long ret;
 
 	if (start < 0 || end < start || start >= size)
-		return 0;
+		return file_check_and_advance_wb_err(file);
 	if (end >= size)
 		end = size - 1;
 
-	faultdemo_store_clean(start >> PAGE_SHIFT, end >> PAGE_SHIFT);
-	return 0;
+	ret = faultdemo_clean(file, start >> PAGE_SHIFT, end >> PAGE_SHIFT);
+	if (ret < 0)
+		return ret;
+	return backend->flush ? backend->flush() : 0;
 }
 
 static int faultdemo_mmap(struct file *file, struct vm_area_struct *vma)
@@ -144,11 +164,13 @@ static long faultdemo_ioc_get_geometry(struct faultdemo_geometry __user *ugeo)
 	return 0;
 }
 
-static long faultdemo_ioc_clean(struct faultdemo_clean __user *uclean)
+static long faultdemo_ioc_clean(struct file *file,
+				struct faultdemo_clean __user *uclean)
 {
 	struct faultdemo_clean req;
 	u64 size = faultdemo_size;
 	u64 length;
+	long ret;
 
 	if (copy_from_user(&req, uclean, sizeof(req)))
 		return -EFAULT;
@@ -161,8 +183,11 @@ static long faultdemo_ioc_clean(struct faultdemo_clean __user *uclean)
 	if (length > size - req.offset)
 		return -EINVAL;
 
-	req.cleaned = faultdemo_store_clean(req.offset >> PAGE_SHIFT,
-					    (req.offset + length - 1) >> PAGE_SHIFT);
+	ret = faultdemo_clean(file, req.offset >> PAGE_SHIFT,
+			      (req.offset + length - 1) >> PAGE_SHIFT);
+	if (ret < 0)
+		return ret;
+	req.cleaned = ret;
 
 	if (copy_to_user(uclean, &req, sizeof(req)))
 		return -EFAULT;
@@ -179,7 +204,7 @@ static long faultdemo_ioctl(struct file *file, unsigned int cmd,
 	case FAULTDEMO_IOC_GET_GEOMETRY:
 		return faultdemo_ioc_get_geometry(uarg);
 	case FAULTDEMO_IOC_CLEAN:
-		return faultdemo_ioc_clean(uarg);
+		return faultdemo_ioc_clean(file, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -223,14 +248,26 @@ static struct miscdevice faultdemo_misc = {
 
 static int __init faultdemo_init(void)
 {
+	const struct faultdemo_backend *backend = &faultdemo_ram_backend;
+	u64 device_bytes = 0;
 	int ret;
 
-	/* Parameters were validated by their ->set() before we got here. */
+	/* Parameters were checked one by one by their ->set() already. */
+	if (faultdemo_backing[0]) {
+		backend = &faultdemo_bdev_backend;
+		ret = faultdemo_bdev_open(faultdemo_backing, &device_bytes);
+		if (ret)
+			return ret;
+	}
+	ret = faultdemo_params_settle(device_bytes);
+	if (ret)
+		goto err_bdev;
+
 	ret = faultdemo_reserved_init();
 	if (ret)
-		return ret;
+		goto err_bdev;
 
-	ret = faultdemo_store_init();
+	ret = faultdemo_cache_init(backend);
 	if (ret)
 		goto err_reserved;
 
@@ -239,27 +276,47 @@ static int __init faultdemo_init(void)
 	if (ret) {
 		pr_err("cannot register /dev/%s: %pe\n", FAULTDEMO_NAME,
 		       ERR_PTR(ret));
-		goto err_store;
+		goto err_cache;
 	}
 
-	pr_info("data area %llu bytes, reserved window %llu bytes at offset %#llx\n",
-		faultdemo_size, faultdemo_reserved_size,
-		FAULTDEMO_RESERVED_OFFSET);
+	if (backend->writeback)
+		pr_info("data area %llu bytes on %s (bdi %s), reserved window %llu bytes at offset %#llx\n",
+			faultdemo_size, faultdemo_backing,
+			faultdemo_cache_bdi_name(), faultdemo_reserved_size,
+			FAULTDEMO_RESERVED_OFFSET);
+	else
+		pr_info("data area %llu bytes in RAM, reserved window %llu bytes at offset %#llx\n",
+			faultdemo_size, faultdemo_reserved_size,
+			FAULTDEMO_RESERVED_OFFSET);
 	return 0;
 
-err_store:
-	faultdemo_store_exit();
+err_cache:
+	faultdemo_cache_exit();
 err_reserved:
 	faultdemo_reserved_exit();
+err_bdev:
+	if (backend->writeback)
+		faultdemo_bdev_close();
 	return ret;
 }
 
+/*
+ * The reverse of init. In block mode everything dirty is written back and
+ * the device's cache flushed before the page cache is freed, and the
+ * device is closed last, once no I/O can be in flight.
+ */
 static void __exit faultdemo_exit(void)
 {
+	bool writeback = faultdemo_backend()->writeback;
+
 	/* First: no new opens; sysfs readers are drained. */
 	misc_deregister(&faultdemo_misc);
-	faultdemo_store_exit();
+	if (writeback)
+		faultdemo_bdev_shutdown();
+	faultdemo_cache_exit();
 	faultdemo_reserved_exit();
+	if (writeback)
+		faultdemo_bdev_close();
 }
 
 module_init(faultdemo_init);

@@ -10,6 +10,8 @@
 
 #include <linux/kernel.h>
 #include <linux/limits.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
@@ -21,6 +23,10 @@ u64 faultdemo_size = SZ_64M;
 u64 faultdemo_reserved_size = SZ_1M;
 unsigned int faultdemo_readahead = 15;
 bool faultdemo_fault_around = true;
+char faultdemo_backing[FAULTDEMO_BACKING_MAX];
+
+/* size= was given: with backing=, it then need not be the device's size. */
+static bool faultdemo_size_given;
 
 /* The reserved window is one alloc_pages_exact() call. */
 static_assert(FAULTDEMO_RESERVED_SIZE_MAX <=
@@ -93,6 +99,7 @@ static int faultdemo_set_size(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	}
 	*(u64 *)kp->arg = bytes;
+	faultdemo_size_given = true;
 	return 0;
 }
 
@@ -148,6 +155,54 @@ static int faultdemo_set_fault_around(const char *val,
 	return 0;
 }
 
+/**
+ * faultdemo_params_settle() - decide the size of the data area
+ * @device_bytes: size of the backing device, 0 without one
+ *
+ * With a backing device the data area is the device, so size defaults to
+ * its size (in whole pages, at most FAULTDEMO_SIZE_MAX) and may not be
+ * larger. Without one, the data area's pages live in RAM until unload and
+ * can never be evicted, so size may be at most half of RAM, the default
+ * size of tmpfs. The parameter then shows the size in effect.
+ *
+ * Context: module init, before the store exists.
+ * Return: 0, or -EINVAL with a message naming both sizes.
+ */
+int faultdemo_params_settle(u64 device_bytes)
+{
+	u64 usable, ram;
+
+	if (faultdemo_backing[0]) {
+		usable = min_t(u64, round_down(device_bytes, PAGE_SIZE),
+			       FAULTDEMO_SIZE_MAX);
+		if (usable < FAULTDEMO_SIZE_MIN) {
+			pr_err("backing=%s: %llu bytes, less than one page\n",
+			       faultdemo_backing, device_bytes);
+			return -EINVAL;
+		}
+		if (!faultdemo_size_given) {
+			faultdemo_size = usable;
+		} else if (faultdemo_size > usable) {
+			pr_err("size=%llu is larger than backing=%s (%llu bytes, %llu usable)\n",
+			       faultdemo_size, faultdemo_backing, device_bytes,
+			       usable);
+			return -EINVAL;
+		}
+		if (device_bytes > faultdemo_size)
+			pr_info("backing=%s: using the first %llu of its %llu bytes\n",
+				faultdemo_backing, faultdemo_size, device_bytes);
+		return 0;
+	}
+
+	ram = round_down(((u64)totalram_pages() << PAGE_SHIFT) / 2, PAGE_SIZE);
+	if (faultdemo_size > ram) {
+		pr_err("size=%llu is more than half of RAM (%llu bytes): without backing= the data area can never be evicted\n",
+		       faultdemo_size, ram);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct kernel_param_ops faultdemo_size_ops = {
 	.set = faultdemo_set_size,
 	.get = param_get_ullong,
@@ -172,7 +227,7 @@ static const struct kernel_param_ops faultdemo_fault_around_ops = {
 module_param_cb(size, &faultdemo_size_ops, &faultdemo_size, 0444);
 __MODULE_PARM_TYPE(size, "ullong");
 MODULE_PARM_DESC(size,
-		 "Bytes in the data area at mmap offset 0: a multiple of PAGE_SIZE in [PAGE_SIZE, 1T], K/M/G/T suffixes accepted (default 64M). Memory is spent only on pages touched. Read-only after load.");
+		 "Bytes in the data area at mmap offset 0: a multiple of PAGE_SIZE in [PAGE_SIZE, 1T], K/M/G/T suffixes accepted. Without backing=: default 64M, at most half of RAM, since those pages are never evicted; memory is spent only on pages touched. With backing=: default and maximum the device's size. Read-only after load.");
 
 module_param_cb(reserved_size, &faultdemo_reserved_size_ops,
 		&faultdemo_reserved_size, 0444);
@@ -180,11 +235,16 @@ __MODULE_PARM_TYPE(reserved_size, "ullong");
 MODULE_PARM_DESC(reserved_size,
 		 "Bytes in the physically contiguous reserved window at mmap offset 1T (FAULTDEMO_RESERVED_OFFSET): 0 disables it, else a multiple of PAGE_SIZE up to 4M, K/M suffixes accepted (default 1M). Allocated at load. Read-only after load.");
 
+module_param_string(backing, faultdemo_backing, sizeof(faultdemo_backing),
+		    0444);
+MODULE_PARM_DESC(backing,
+		 "Path of a block device to put behind the page cache (e.g. /dev/vda), opened exclusively until unload: the data area is its contents, faults read it (major faults, read-ahead sized by /sys/class/bdi/<bdi>/read_ahead_kb), dirty pages are written back to it, clean pages can be evicted. Empty (default): the page cache is the only copy, in RAM. Read-only after load.");
+
 module_param_cb(readahead, &faultdemo_readahead_ops, &faultdemo_readahead,
 		0644);
 __MODULE_PARM_TYPE(readahead, "uint");
 MODULE_PARM_DESC(readahead,
-		 "Pages one .fault inserts into the page cache after the faulting page, so that the next fault's fault-around maps them: 0..1024 (default 15). Writable at runtime.");
+		 "Without backing=: pages one .fault inserts into the page cache after the faulting page, so that the next fault's fault-around maps them: 0..1024 (default 15). Writable at runtime. With backing= not used: the kernel's read-ahead applies, sized by the bdi's read_ahead_kb and posix_fadvise().");
 
 module_param_cb(fault_around, &faultdemo_fault_around_ops,
 		&faultdemo_fault_around, 0644);

@@ -2,7 +2,7 @@
 /*
  * faultdemo: per-cpu counters and the device's sysfs attributes.
  *
- * /sys/class/misc/faultdemo/{size,reserved_size,reserved_offset}
+ * /sys/class/misc/faultdemo/{size,backend,bdi,reserved_size,reserved_offset}
  * /sys/class/misc/faultdemo/stats/<counter>, stats/pages_cached, stats/reset
  */
 #include <linux/cpumask.h>
@@ -71,8 +71,26 @@ static ssize_t reserved_offset_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(reserved_offset);
 
+/* "ram" or "block": what lies behind the page cache. */
+static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", faultdemo_backend()->name);
+}
+static DEVICE_ATTR_RO(backend);
+
+/* The store's bdi under /sys/class/bdi/, empty in RAM mode. */
+static ssize_t bdi_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%s\n", faultdemo_cache_bdi_name());
+}
+static DEVICE_ATTR_RO(bdi);
+
 static struct attribute *faultdemo_dev_attrs[] = {
 	&dev_attr_size.attr,
+	&dev_attr_backend.attr,
+	&dev_attr_bdi.attr,
 	&dev_attr_reserved_size.attr,
 	&dev_attr_reserved_offset.attr,
 	NULL,
@@ -112,6 +130,11 @@ FAULTDEMO_STAT_ATTR(page_mkwrite, FAULTDEMO_STAT_PAGE_MKWRITE);
 FAULTDEMO_STAT_ATTR(sigbus, FAULTDEMO_STAT_SIGBUS);
 FAULTDEMO_STAT_ATTR(readahead, FAULTDEMO_STAT_READAHEAD);
 FAULTDEMO_STAT_ATTR(clean, FAULTDEMO_STAT_CLEAN);
+FAULTDEMO_STAT_ATTR(fault_major, FAULTDEMO_STAT_FAULT_MAJOR);
+FAULTDEMO_STAT_ATTR(fault_retry, FAULTDEMO_STAT_FAULT_RETRY);
+FAULTDEMO_STAT_ATTR(pages_read, FAULTDEMO_STAT_PAGES_READ);
+FAULTDEMO_STAT_ATTR(pages_written, FAULTDEMO_STAT_PAGES_WRITTEN);
+FAULTDEMO_STAT_ATTR(writeback_errors, FAULTDEMO_STAT_WRITEBACK_ERRORS);
 
 /* Not a counter: pages in the page cache right now. */
 static ssize_t pages_cached_show(struct device *dev,
@@ -139,6 +162,11 @@ static struct attribute *faultdemo_stats_attrs[] = {
 	&faultdemo_stat_attr_sigbus.attr.attr,
 	&faultdemo_stat_attr_readahead.attr.attr,
 	&faultdemo_stat_attr_clean.attr.attr,
+	&faultdemo_stat_attr_fault_major.attr.attr,
+	&faultdemo_stat_attr_fault_retry.attr.attr,
+	&faultdemo_stat_attr_pages_read.attr.attr,
+	&faultdemo_stat_attr_pages_written.attr.attr,
+	&faultdemo_stat_attr_writeback_errors.attr.attr,
 	&dev_attr_pages_cached.attr,
 	&dev_attr_reset.attr,
 	NULL,

@@ -13,6 +13,7 @@
  */
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/writeback.h>
 
 #include "compat.h"
 #include "faultdemo.h"
@@ -34,21 +35,34 @@ static const enum faultdemo_stat_item faultdemo_fault_stat[] = {
 	[FAULTDEMO_FAULT_SHARED] = FAULTDEMO_STAT_FAULT_SHARED,
 };
 
-/*
- * Hand the core the page cache folio at vmf->pgoff, locked
- * (VM_FAULT_LOCKED), creating it on a miss; the core maps it, or copies
- * it into vmf->cow_page for a private write.
+/**
+ * faultdemo_fault() - .fault: the page cache folio for a faulting address
+ * @vmf: the fault; vmf->pgoff is the page offset in the device
  *
- * Must not rely on mmap_lock: with .map_pages present, 6.12 calls this
- * under the per-VMA lock only. It uses nothing of the VMA but vm_flags.
+ * Hands the core the folio at vmf->pgoff, locked; the core maps it, or
+ * copies it into vmf->cow_page for a private write. Past the data area the
+ * fault raises SIGBUS. The backend finds the folio: the RAM store creates
+ * a zeroed one on a miss; the block store is filemap_fault(), which reads
+ * it from the device and may drop the fault lock while it waits.
+ *
+ * Context: process context. Holds mmap_lock for read (6.1), or only the
+ * VMA's per-VMA lock (6.12: the core tries that first when the VMA has
+ * .map_pages and retries under mmap_lock if we return VM_FAULT_RETRY), so
+ * nothing here may rely on mmap_lock. Everything needed from the VMA is
+ * read before the backend runs: once the lock is dropped the VMA may be
+ * gone.
+ * Return: VM_FAULT_LOCKED with vmf->page set, possibly with
+ * VM_FAULT_MAJOR if the page was read from the device; VM_FAULT_RETRY
+ * (with or without VM_FAULT_MAJOR) if the lock was dropped to wait for
+ * I/O, the folio neither locked nor referenced; VM_FAULT_SIGBUS past the
+ * data area or after a read error; VM_FAULT_OOM; VM_FAULT_NOPAGE if a PTE
+ * appeared meanwhile.
  */
 static vm_fault_t faultdemo_fault(struct vm_fault *vmf)
 {
 	enum faultdemo_fault_kind kind = faultdemo_fault_kind(vmf);
 	pgoff_t index = vmf->pgoff;
-	struct folio *folio;
 	vm_fault_t ret;
-	int err;
 
 	faultdemo_stat_inc(faultdemo_fault_stat[kind]);
 
@@ -57,30 +71,37 @@ static vm_fault_t faultdemo_fault(struct vm_fault *vmf)
 	 * it is not. This also covers data mappings that mremap() grew into
 	 * the reserved window's offsets: size <= FAULTDEMO_RESERVED_OFFSET.
 	 */
-	if (index >= faultdemo_size >> PAGE_SHIFT) {
+	if (index >= faultdemo_store.pages) {
 		faultdemo_stat_inc(FAULTDEMO_STAT_SIGBUS);
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
 
-	err = faultdemo_store_get_folio(index, vmf->gfp_mask,
-					faultdemo_readahead_pages(), &folio);
-	if (err) {
-		ret = vmf_error(err);
-		goto out;
-	}
-
-	vmf->page = folio_file_page(folio, index);
-	ret = VM_FAULT_LOCKED;
+	ret = faultdemo_backend()->fault(vmf);
+	if (ret & VM_FAULT_MAJOR)
+		faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_MAJOR);
+	if (ret & VM_FAULT_RETRY)
+		faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_RETRY);
 out:
 	trace_faultdemo_fault(index, kind, ret);
 	return ret;
 }
 
-/*
- * Fault-around: map whatever is already cached, uptodate and unlocked
- * around the fault, without allocating. filemap_map_pages() does it: on
- * 6.12 under rcu_read_lock(), so nothing here may sleep.
+/**
+ * faultdemo_map_pages() - .map_pages: fault-around
+ * @vmf:		the fault
+ * @start_pgoff:	first page offset of the window
+ * @end_pgoff:		last page offset of the window
+ *
+ * Maps whatever is already cached, uptodate and unlocked in the window
+ * around the fault, without allocating or reading: filemap_map_pages()
+ * does it. It skips folios marked PG_readahead, so that the fault on such
+ * a page reaches .fault and starts the next read-ahead.
+ *
+ * Context: mmap_lock or the per-VMA lock held, as for .fault; on 6.12
+ * also rcu_read_lock(), so nothing here may sleep. Never drops a lock.
+ * Return: VM_FAULT_NOPAGE if the faulting address is now mapped, else 0
+ * (the core then calls .fault); may carry VM_FAULT_OOM.
  */
 static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
 				      pgoff_t start_pgoff, pgoff_t end_pgoff)
@@ -93,19 +114,34 @@ static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
 	return ret;
 }
 
-/*
- * First store to a page through a shared mapping since it was mapped or
- * cleaned. Return the folio locked; the core then makes the PTE writable
- * and dirty and, still under the folio lock, marks the folio dirty
- * (fault_dirty_shared_page() in do_shared_fault() and wp_page_shared()),
- * so doing it here too would only cost time: there is no block to
- * reserve, no quota to charge and no filesystem freeze to race with, the
- * reasons filemap_page_mkwrite() dirties the folio early. The folio lock
- * is what orders this against faultdemo_store_clean().
+/**
+ * faultdemo_page_mkwrite() - .page_mkwrite: first store to a clean page
+ * @vmf: the fault; vmf->page is the page cache page being written
  *
- * A folio that left the page cache meanwhile (it cannot today, but that
- * is the contract) makes the core retry the whole fault: returning it
- * would loop forever in do_page_mkwrite() because its ->mapping is NULL.
+ * Runs for the first store through a shared mapping to a page since it
+ * was mapped or last cleaned or written back. Returns the folio locked;
+ * the core then makes the PTE writable and dirty and, still under the
+ * folio lock, marks the folio dirty (fault_dirty_shared_page() in
+ * do_shared_fault() and wp_page_shared()), which puts it on the
+ * writeback lists in block mode, so doing it here too would only cost
+ * time: there is no block to reserve, no quota to charge and no
+ * filesystem freeze to race with, the reasons filemap_page_mkwrite()
+ * dirties the folio early. The folio lock orders this against cleaning
+ * and writeback, which write-protect under it.
+ *
+ * If the folio is under writeback and the device needs stable pages
+ * (AS_STABLE_WRITES, from the device's stable_writes), the store waits
+ * here until the write has finished; otherwise folio_wait_stable() returns
+ * at once, and a store during writeback redirties the folio.
+ *
+ * A folio that left the page cache meanwhile makes the core retry the
+ * whole fault: returning it would loop forever in do_page_mkwrite()
+ * because its ->mapping is NULL.
+ *
+ * Context: mmap_lock or the per-VMA lock held, as for .fault; may sleep
+ * (folio lock, writeback). Never drops the fault lock.
+ * Return: VM_FAULT_LOCKED, or VM_FAULT_NOPAGE if the folio was removed
+ * from the page cache.
  */
 static vm_fault_t faultdemo_page_mkwrite(struct vm_fault *vmf)
 {
@@ -119,11 +155,7 @@ static vm_fault_t faultdemo_page_mkwrite(struct vm_fault *vmf)
 		goto out;
 	}
 
-	/*
-	 * No folio_wait_stable(): a device whose folios go under writeback
-	 * to hardware that needs them stable (checksums, RAID parity) must
-	 * wait for it here, but ours never go under writeback at all.
-	 */
+	folio_wait_stable(folio);
 	faultdemo_stat_inc(FAULTDEMO_STAT_PAGE_MKWRITE);
 	ret = VM_FAULT_LOCKED;
 out:

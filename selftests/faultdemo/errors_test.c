@@ -389,6 +389,8 @@ TEST_F(load, bad_params_fail)
 {
 	static const char * const bad[] = {
 		"size=0", "size=4097", "size=2T", "size=1025G", "size=junk",
+		/* RAM mode: more than half of RAM can never be evicted */
+		"size=1T",
 		"reserved_size=8M", "reserved_size=4100", "reserved_size=5M",
 		"readahead=5000", "readahead=1025", "readahead=-1",
 	};
@@ -418,7 +420,7 @@ TEST_F(load, edge_params_load)
 	} good[] = {
 		{ "size=4096", 4096, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
 		{ "size=128K", 128 << 10, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
-		{ "size=1T", 1ULL << 40, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
+		{ "size=256M", 256 << 20, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
 		{ "reserved_size=0", FDEMO_DEF_SIZE, 0, FDEMO_DEF_READAHEAD, 1 },
 		{ "reserved_size=4M", FDEMO_DEF_SIZE, 4 << 20, FDEMO_DEF_READAHEAD, 1 },
 		{ "readahead=1024 fault_around=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED,
