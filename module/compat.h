@@ -155,7 +155,7 @@ static inline void faultdemo_pfnmap_end(struct faultdemo_pfnmap *pm)
  *   deferred final fput().
  * Errors are the same everywhere: -ENOENT for a missing path, -ENOTBLK for
  * something that is not a block device, -EBUSY if another holder has it,
- * -EACCES/-EROFS if it cannot be opened for writing.
+ * -EACCES if it is read-only (checked by the *_by_path() open itself).
  */
 struct faultdemo_bdev_ref {
 	struct block_device *bdev;
@@ -259,15 +259,28 @@ static inline struct iomap_ioend *faultdemo_bio_ioend(struct bio *bio)
 /*
  * iomap_file_buffered_write() takes a private pointer for ->iomap_begin
  * from 6.12 on ("iomap: add a private argument for
- * iomap_file_buffered_write").
+ * iomap_file_buffered_write"), and advances iocb->ki_pos itself on 6.12
+ * but not on Debian's 6.1, where the caller does (as xfs_file_write_iter()
+ * there). Setting it from the saved position is right on both; without it
+ * a write() would not move the file position and an O_SYNC write would
+ * sync the bytes before the ones it wrote.
  */
+static inline ssize_t faultdemo_iomap_buffered_write(struct kiocb *iocb,
+						     struct iov_iter *from,
+						     const struct iomap_ops *ops)
+{
+	loff_t pos = iocb->ki_pos;
+	ssize_t ret;
+
 #if FAULTDEMO_KERNEL_GE(6, 12, 0)
-#define faultdemo_iomap_buffered_write(iocb, from, ops)			\
-	iomap_file_buffered_write(iocb, from, ops, NULL)
+	ret = iomap_file_buffered_write(iocb, from, ops, NULL);
 #else
-#define faultdemo_iomap_buffered_write(iocb, from, ops)			\
-	iomap_file_buffered_write(iocb, from, ops)
+	ret = iomap_file_buffered_write(iocb, from, ops);
 #endif
+	if (ret > 0)
+		iocb->ki_pos = pos + ret;
+	return ret;
+}
 
 /*
  * Memory-failure's hook in the address_space operations works on folios

@@ -292,8 +292,7 @@ static const char *faultdemo_bdev_open_hint(int err)
 	case -EBUSY:
 		return "held exclusively by someone else (mounted? in use?)";
 	case -EACCES:
-	case -EROFS:
-		return "cannot be opened for writing";
+		return "read-only, or not writable";
 	default:
 		return "cannot open it";
 	}
@@ -309,9 +308,8 @@ static const char *faultdemo_bdev_open_hint(int err)
  *
  * Context: process context, module init, before the store exists.
  * Return: 0, or a negative errno, with a message saying why: -ENOENT,
- * -ENOTBLK, -EBUSY, -EACCES as faultdemo_bdev_get() explains, -EROFS for
- * a read-only device, -EINVAL if its logical blocks are larger than a
- * page, -ENOMEM.
+ * -ENOTBLK, -EBUSY, -EACCES (a read-only device) as faultdemo_bdev_get()
+ * explains, -EINVAL if its logical blocks are larger than a page, -ENOMEM.
  */
 int faultdemo_bdev_open(const char *path, u64 *bytes)
 {
@@ -327,11 +325,6 @@ int faultdemo_bdev_open(const char *path, u64 *bytes)
 	}
 	bdev = faultdemo_bdev_dev();
 
-	if (bdev_read_only(bdev)) {
-		pr_err("backing=%s: the device is read-only\n", path);
-		err = -EROFS;
-		goto put;
-	}
 	/* A page cache page must hold whole blocks: iomap reads pages. */
 	lbs = bdev_logical_block_size(bdev);
 	if (lbs > PAGE_SIZE) {
