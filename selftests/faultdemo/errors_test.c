@@ -412,6 +412,32 @@ TEST_F(load, bad_params_fail)
 	EXPECT_TRUE(fdemo_loaded());
 }
 
+/*
+ * RAM mode: the data area's pages can never be evicted, so size may be at
+ * most half of RAM (MemTotal is the kernel's totalram_pages()).
+ */
+TEST_F(load, ram_size_capped_at_half_of_ram)
+{
+	long long half = fdemo_meminfo_kb("MemTotal") * 1024 / 2;
+	size_t ps = fdemo_page_size();
+	char params[64];
+	int ret;
+
+	ASSERT_LT(0, half);
+	half = half / ps * ps;
+	snprintf(params, sizeof(params), "size=%lld", half);
+	ASSERT_EQ(0, fdemo_load(params)) TH_LOG("%s", params);
+	ASSERT_EQ(0, fdemo_unload_retry());
+	snprintf(params, sizeof(params), "size=%lld", half + (long long)ps);
+	ret = fdemo_load(params);
+	if (!ret)
+		fdemo_unload_retry();
+	EXPECT_EQ(-EINVAL, ret) TH_LOG("%s", params);
+	if (self->kmsg >= 0)
+		EXPECT_TRUE(fdemo_kmsg_find(self->kmsg, "half of RAM"));
+	ASSERT_EQ(0, fdemo_load(""));
+}
+
 TEST_F(load, edge_params_load)
 {
 	static const struct {

@@ -2,6 +2,7 @@
 /*
  * Helpers shared by the faultdemo kselftests.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -24,6 +25,8 @@
 static const char * const fdemo_stat_names[] = {
 	"fault_read", "fault_cow", "fault_shared", "map_pages",
 	"page_mkwrite", "sigbus", "readahead", "clean", "pages_cached",
+	"fault_major", "fault_retry", "pages_read", "pages_written",
+	"writeback_errors",
 };
 
 size_t fdemo_page_size(void)
@@ -180,6 +183,8 @@ int fdemo_stats(struct fdemo_stats *s)
 	size_t i;
 	int ret;
 
+	static_assert(ARRAY_SIZE(fdemo_stat_names) ==
+		      sizeof(*s) / sizeof(__u64), "one name per counter");
 	for (i = 0; i < ARRAY_SIZE(fdemo_stat_names); i++) {
 		ret = fdemo_stat(fdemo_stat_names[i], &v[i]);
 		if (ret)
@@ -202,12 +207,14 @@ void fdemo_stats_sub(const struct fdemo_stats *after,
 void fdemo_stats_print(const char *what, const struct fdemo_stats *s)
 {
 	fprintf(stderr,
-		"# %s: fault_read=%lld fault_cow=%lld fault_shared=%lld map_pages=%lld page_mkwrite=%lld sigbus=%lld readahead=%lld clean=%lld pages_cached=%lld\n",
+		"# %s: fault_read=%lld fault_cow=%lld fault_shared=%lld map_pages=%lld page_mkwrite=%lld sigbus=%lld readahead=%lld clean=%lld pages_cached=%lld fault_major=%lld fault_retry=%lld pages_read=%lld pages_written=%lld writeback_errors=%lld\n",
 		what, (long long)s->fault_read, (long long)s->fault_cow,
 		(long long)s->fault_shared, (long long)s->map_pages,
 		(long long)s->page_mkwrite, (long long)s->sigbus,
 		(long long)s->readahead, (long long)s->clean,
-		(long long)s->pages_cached);
+		(long long)s->pages_cached, (long long)s->fault_major,
+		(long long)s->fault_retry, (long long)s->pages_read,
+		(long long)s->pages_written, (long long)s->writeback_errors);
 }
 
 int fdemo_stats_reset(void)
@@ -709,6 +716,78 @@ const char *fdemo_tracefs(void)
 	    !access("/sys/kernel/debug/tracing/events", F_OK))
 		return "/sys/kernel/debug/tracing";
 	return NULL;
+}
+
+static int trace_event_enable(const char *inst, const char *event, bool on)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/events/%s/enable", inst, event);
+	return fdemo_write_file(path, on ? "1" : "0");
+}
+
+int fdemo_trace_start(char *inst, size_t len, const char * const *events,
+		      size_t nevents, bool pid_only)
+{
+	const char *tracefs = fdemo_tracefs();
+	char path[512], pid[32];
+	size_t i;
+	int ret;
+
+	if (!tracefs)
+		return -ENOENT;
+	snprintf(inst, len, "%s/instances/faultdemo_selftest_%d", tracefs,
+		 getpid());
+	if (mkdir(inst, 0700) && errno != EEXIST)
+		return -errno;
+	if (pid_only) {
+		snprintf(path, sizeof(path), "%s/set_event_pid", inst);
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		ret = fdemo_write_file(path, pid);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < nevents; i++) {
+		ret = trace_event_enable(inst, events[i], true);
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), "%s/tracing_on", inst);
+	return fdemo_write_file(path, "1");
+}
+
+long fdemo_trace_count(const char *inst, const char *needle,
+		       const char *needle2)
+{
+	char path[512], *line = NULL;
+	size_t cap = 0;
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/trace", inst);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#' || !strstr(line, needle))
+			continue;
+		if (needle2 && !strstr(line, needle2))
+			continue;
+		n++;
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+void fdemo_trace_stop(const char *inst, const char * const *events,
+		      size_t nevents)
+{
+	size_t i;
+
+	for (i = 0; i < nevents; i++)
+		trace_event_enable(inst, events[i], false);
+	rmdir(inst);
 }
 
 const char *fdemo_ko(void)

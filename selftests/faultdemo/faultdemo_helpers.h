@@ -64,6 +64,11 @@ struct fdemo_stats {
 	__u64 readahead;
 	__u64 clean;
 	__u64 pages_cached;
+	__u64 fault_major;
+	__u64 fault_retry;
+	__u64 pages_read;
+	__u64 pages_written;
+	__u64 writeback_errors;
 };
 
 struct fdemo_sig {
@@ -150,6 +155,18 @@ long fdemo_cached_in(__u64 first_page, size_t npages);
 int fdemo_fab_get(__u64 *val);
 int fdemo_fab_set(__u64 val);
 const char *fdemo_tracefs(void);
+
+/*
+ * A private tracefs instance with @events ("system/event") enabled,
+ * filtered on this process if @pid_only. Its path goes to @inst.
+ */
+int fdemo_trace_start(char *inst, size_t len, const char * const *events,
+		      size_t nevents, bool pid_only);
+/* Lines of the instance's trace that contain @needle and @needle2 (if set). */
+long fdemo_trace_count(const char *inst, const char *needle,
+		       const char *needle2);
+void fdemo_trace_stop(const char *inst, const char * const *events,
+		      size_t nevents);
 
 /* Module loading. */
 const char *fdemo_ko(void);

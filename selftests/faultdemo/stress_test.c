@@ -1099,6 +1099,34 @@ static void op_mmap_res(struct thr *t)
 			shared, rofd, prot);
 }
 
+/*
+ * Did the mapping at [p, p + len) join a neighbouring vma? The kernel
+ * merges a new file mapping into an adjacent one with contiguous offsets
+ * and the same flags before the driver's ->mmap runs (faultdemo(4),
+ * NOTES), so a data-area mapping that ends just below 1 TiB can grow past
+ * it; the part past the data area is SIGBUS, never the window.
+ */
+static bool vma_merged(const char *p, size_t len)
+{
+	unsigned long a = (unsigned long)p, start, end;
+	bool merged = false;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2 ||
+		    a < start || a >= end)
+			continue;
+		merged = start < a || end > a + len;
+		break;
+	}
+	fclose(f);
+	return merged;
+}
+
 /* Mappings that must fail. */
 static void op_mmap_bad(struct thr *t)
 {
@@ -1152,6 +1180,10 @@ static void op_mmap_bad(struct thr *t)
 	note(t, v, off, len);
 	p = mmap(NULL, len, PROT_READ, chance(t, 50) ? MAP_SHARED : MAP_PRIVATE,
 		 t->fd, off);
+	if (p != MAP_FAILED && v == 0 && vma_merged(p, len)) {
+		munmap(p, len);
+		return;
+	}
 	if (!expect(t, "invalid mmap", (long)p, errno, ERRS(e1, e2)) &&
 	    p != MAP_FAILED)
 		munmap(p, len);
@@ -2514,22 +2546,27 @@ static bool prepare(struct __test_metadata *_metadata, int fd,
 	return true;
 }
 
-/* After the run: every page through pread() and a fresh mapping. */
+/*
+ * After the run: every page through pread() and a fresh mapping, a page
+ * at a time, so that the check needs no memory of the region's size (it
+ * may run in a memory cgroup smaller than that).
+ */
 static void final_check(struct __test_metadata *_metadata, int fd)
 {
 	size_t len = cfg.region_pages * cfg.ps;
 	__u64 bad = 0, i;
 	char *buf, *map;
 
-	buf = malloc(len);
+	buf = malloc(cfg.ps);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ((ssize_t)len, pread(fd, buf, len, cfg.region_off));
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, cfg.region_off);
 	ASSERT_NE(MAP_FAILED, map);
 	for (i = 0; i < cfg.region_pages; i++) {
 		char *want = (char *)(dshadow + i * cfg.wpp);
 
-		if (!memcmp(buf + i * cfg.ps, want, cfg.ps) &&
+		ASSERT_EQ((ssize_t)cfg.ps,
+			  pread(fd, buf, cfg.ps, cfg.region_off + i * cfg.ps));
+		if (!memcmp(buf, want, cfg.ps) &&
 		    !memcmp(map + i * cfg.ps, want, cfg.ps))
 			continue;
 		if (bad++ < 10)

@@ -401,6 +401,7 @@ static const char * const scenarios[] = {
 	"private_write", "shared_first_write", "shared_write_after_clean",
 	"fork_cow", "reserved_window", "past_end", "no_vma",
 	"store_read_only", "exec_non_exec", "swap_in",
+	"major_fault", "writeback", "evict_refault",
 };
 
 /* What each signal row's error code must say (x86 page-fault bits). */

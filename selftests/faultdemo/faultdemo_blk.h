@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the tests of the block backend: the scratch disk, block
+ * device statistics, device-mapper targets that make a disk slow or fail,
+ * /proc/vmstat, sysctls and memory cgroups. Functions return 0 or a
+ * negative errno unless noted.
+ */
+#ifndef FAULTDEMO_BLK_H
+#define FAULTDEMO_BLK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* The device-mapper device the tests put between the module and the disk. */
+#define FDEMO_DM_NAME		"faultdemo-test"
+#define FDEMO_DM_PATH		"/dev/mapper/" FDEMO_DM_NAME
+/* dmsetup, creating the nodes itself: the test VM runs no udev */
+#define FDEMO_DMSETUP		"DM_DISABLE_UDEV=1 dmsetup"
+
+/* /sys/block/<dev>/stat, Documentation/block/stat.rst */
+struct fdemo_blk_stat {
+	__u64 read_ios;
+	__u64 read_sectors;
+	__u64 write_ios;
+	__u64 write_sectors;
+	__u64 in_flight;
+	__u64 flush_ios;
+};
+
+/* $FAULTDEMO_DISK: the scratch disk `vm-run --disk` attached, or NULL. */
+const char *fdemo_disk(void);
+
+/* Block devices, by the path of their node. */
+int fdemo_blk_sysfs(const char *dev, const char *file, char *path, size_t len);
+int fdemo_blk_stat(const char *dev, struct fdemo_blk_stat *st);
+long long fdemo_blk_bytes(const char *dev);
+int fdemo_blk_pwrite(const char *dev, const void *buf, size_t len, __u64 off);
+int fdemo_blk_pread(const char *dev, void *buf, size_t len, __u64 off);
+
+/* Device mapper, through dmsetup without udev. */
+bool fdemo_dm_usable(void);
+int fdemo_dm_create(const char *name, const char *table);
+int fdemo_dm_swap(const char *name, const char *table);
+int fdemo_dm_suspend(const char *name);
+int fdemo_dm_resume(const char *name);
+int fdemo_dm_remove(const char *name);
+/*
+ * Bios a dm-delay device holds right now (its status), and a poll until
+ * it holds a write (@writes) or a read. The block layer counts a
+ * bio-based device's I/O in flight only when it completes.
+ */
+int fdemo_dm_delayed(const char *name, long *reads, long *writes);
+int fdemo_dm_wait_delayed(const char *name, bool writes, long timeout_ms);
+/* Tables over @disk (whole): "linear", "error", "delay R W" in ms. */
+int fdemo_dm_table_linear(const char *disk, char *buf, size_t len);
+int fdemo_dm_table_error(const char *disk, char *buf, size_t len);
+int fdemo_dm_table_delay(const char *disk, int read_ms, int write_ms,
+			 char *buf, size_t len);
+
+/* /proc/vmstat (per-cpu differences folded in first) and /proc/sys. */
+long long fdemo_vmstat(const char *field);
+int fdemo_sysctl_get(const char *name, long long *val);
+int fdemo_sysctl_set(const char *name, long long val);
+
+/* The module's bdi (faultdemo-N), "" in RAM mode. */
+int fdemo_bdi(char *buf, size_t len);
+
+/* Memory cgroups (cgroup v2, mounted on demand). */
+int fdemo_cgroup_create(const char *name, const char *memory_max, char *dir,
+			size_t len);
+int fdemo_cgroup_enter(const char *dir);
+long long fdemo_cgroup_value(const char *dir, const char *file,
+			     const char *key);
+int fdemo_cgroup_remove(const char *dir);
+
+/* Run a shell command; its exit status, or -1. */
+int fdemo_sh(const char *fmt, ...);
+/* Microseconds on CLOCK_MONOTONIC. */
+long long fdemo_now_us(void);
+void fdemo_sleep_ms(long ms);
+
+#endif /* FAULTDEMO_BLK_H */

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A data area larger than RAM, on a backing device: every page written
+ * through one shared mapping, then every byte read back through a new
+ * mapping and through read(). The page cache can hold only a fraction of
+ * it, so this works only if dirty pages are written back and clean ones
+ * evicted as the kernel needs the memory: no OOM kill, no lost write.
+ *
+ * Needs the module (FAULTDEMO_KO) and a scratch disk (FAULTDEMO_DISK) of
+ * at least 4 times MemTotal, e.g. vm-run --mem 512 --disk 2G; SKIPs
+ * otherwise. Leaves the module loaded in RAM mode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+#include "faultdemo_blk.h"
+
+#define CHUNK	(256ULL << 20)	/* bytes mapped at a time */
+
+/* Every word of [off, off + len) through @p holds the pattern: count bad ones. */
+static size_t bad_words(const __u64 *p, __u64 off, size_t len, __u64 seed)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < len / 8; i++)
+		bad += fdemo_peek(&p[i]) != fdemo_pattern(seed, off + i * 8);
+	return bad;
+}
+
+FIXTURE(large)
+{
+};
+
+FIXTURE_SETUP(large)
+{
+}
+
+FIXTURE_TEARDOWN(large)
+{
+}
+
+TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
+{
+	long long mem = fdemo_meminfo_kb("MemTotal") * 1024LL;
+	const char *disk = fdemo_disk();
+	long long oom0, bytes;
+	struct fdemo_stats s0, s1;
+	struct faultdemo_geometry g;
+	__u64 seed = fdemo_seed(), off;
+	size_t bad = 0, ps = fdemo_page_size();
+	char params[128];
+	void *buf;
+	int fd;
+
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set");
+	if (!disk)
+		SKIP(return, "no scratch disk (FAULTDEMO_DISK; vm-run --disk)");
+	bytes = fdemo_blk_bytes(disk);
+	if (bytes < 4 * mem)
+		SKIP(return, "disk of %lld MiB is not 4x MemTotal (%lld MiB)",
+		     bytes >> 20, mem >> 20);
+
+	snprintf(params, sizeof(params), "backing=%s", disk);
+	ASSERT_EQ(0, fdemo_reload(params));
+	fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fdemo_geometry(fd, &g));
+	ASSERT_EQ((__u64)bytes / ps * ps, g.size);
+	ASSERT_EQ(0, fdemo_stats(&s0));
+	oom0 = fdemo_vmstat("oom_kill");
+	TH_LOG("%llu MiB device, %lld MiB of RAM", (unsigned long long)g.size >> 20,
+	       mem >> 20);
+
+	/* write every word of every page through shared mappings */
+	for (off = 0; off < g.size; off += CHUNK) {
+		size_t len = g.size - off < CHUNK ? g.size - off : CHUNK, i;
+		__u64 *p;
+
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+		ASSERT_NE(MAP_FAILED, p);
+		for (i = 0; i < len / 8; i++)
+			fdemo_poke(&p[i], fdemo_pattern(seed, off + i * 8));
+		ASSERT_EQ(0, munmap(p, len));
+	}
+
+	/* read every byte back through new mappings */
+	for (off = 0; off < g.size; off += CHUNK) {
+		size_t len = g.size - off < CHUNK ? g.size - off : CHUNK;
+		__u64 *p;
+
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+		ASSERT_NE(MAP_FAILED, p);
+		bad += bad_words(p, off, len, seed);
+		ASSERT_EQ(0, munmap(p, len));
+	}
+	EXPECT_EQ(0, bad) TH_LOG("words wrong through mmap");
+
+	/* and through read() */
+	buf = malloc(1 << 20);
+	ASSERT_NE(NULL, buf);
+	bad = 0;
+	for (off = 0; off < g.size; off += 1 << 20) {
+		ASSERT_EQ(1 << 20, pread(fd, buf, 1 << 20, off));
+		bad += bad_words(buf, off, 1 << 20, seed);
+	}
+	free(buf);
+	EXPECT_EQ(0, bad) TH_LOG("words wrong through read()");
+
+	ASSERT_EQ(0, fdemo_stats(&s1));
+	EXPECT_EQ(oom0, fdemo_vmstat("oom_kill"));
+	/* most pages were written back before the end and read back after */
+	EXPECT_LE(g.size / ps / 2, s1.pages_written - s0.pages_written);
+	EXPECT_LE(g.size / ps, s1.pages_read - s0.pages_read);
+	TH_LOG("pages written %llu, read %llu, cached at the end %llu",
+	       (unsigned long long)(s1.pages_written - s0.pages_written),
+	       (unsigned long long)(s1.pages_read - s0.pages_read),
+	       (unsigned long long)s1.pages_cached);
+	EXPECT_EQ(0, fsync(fd));
+	close(fd);
+	EXPECT_EQ(0, fdemo_reload(""));
+}
+
+TEST_HARNESS_MAIN
