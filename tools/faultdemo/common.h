@@ -48,6 +48,11 @@ enum fd_stat {
 	FD_STAT_READAHEAD,
 	FD_STAT_CLEAN,
 	FD_STAT_PAGES_CACHED,
+	FD_STAT_FAULT_MAJOR,
+	FD_STAT_FAULT_RETRY,
+	FD_STAT_PAGES_READ,
+	FD_STAT_PAGES_WRITTEN,
+	FD_STAT_WRITEBACK_ERRORS,
 	FD_STAT_NR
 };
 
@@ -70,6 +75,8 @@ int fd_read_u64(const char *path, __u64 *val);
 int fd_open_dev(int flags);
 int fd_geometry(int fd, struct faultdemo_geometry *g);
 int fd_fault_around_bytes(__u64 *val);
+/* The backing device's path, "" in RAM mode; and its bdi's name. */
+int fd_backing(char *path, size_t len, char *bdi, size_t bdilen);
 size_t fd_page_size(void);
 void fd_prefault_stack(void);
 

@@ -95,8 +95,8 @@ static void print_params(void)
 static int cmd_info(int argc, char **argv)
 {
 	struct faultdemo_geometry g;
+	char ver[64], path[256], bdi[64];
 	struct utsname u;
-	char ver[64];
 	__u64 fab;
 	int fd, ret;
 
@@ -133,7 +133,15 @@ static int cmd_info(int argc, char **argv)
 		printf("%-20s 0 (no reserved window)\n", "reserved_size:");
 	}
 	printf("%-20s %u\n", "page_size:", g.page_size);
-	printf("%-20s %u pages after a missed .fault\n", "readahead:", g.readahead);
+	if (!fd_backing(path, sizeof(path), bdi, sizeof(bdi)) && path[0]) {
+		printf("%-20s block device %s (bdi %s)\n", "backing:", path, bdi);
+		printf("%-20s the kernel's: /sys/class/bdi/%s/read_ahead_kb\n",
+		       "readahead:", bdi);
+	} else {
+		printf("%-20s none: RAM, the page cache is the only copy\n", "backing:");
+		printf("%-20s %u pages after a missed .fault\n", "readahead:",
+		       g.readahead);
+	}
 	printf("%-20s %u (%s)\n", "fault_around:", g.fault_around,
 	       g.fault_around ? "new mappings get .map_pages" :
 				"new mappings get no .map_pages");

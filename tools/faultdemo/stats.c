@@ -25,6 +25,11 @@ const char * const fd_stat_names[FD_STAT_NR] = {
 	[FD_STAT_READAHEAD]	= "readahead",
 	[FD_STAT_CLEAN]		= "clean",
 	[FD_STAT_PAGES_CACHED]	= "pages_cached",
+	[FD_STAT_FAULT_MAJOR]	= "fault_major",
+	[FD_STAT_FAULT_RETRY]	= "fault_retry",
+	[FD_STAT_PAGES_READ]	= "pages_read",
+	[FD_STAT_PAGES_WRITTEN]	= "pages_written",
+	[FD_STAT_WRITEBACK_ERRORS] = "writeback_errors",
 };
 
 /*
@@ -113,9 +118,9 @@ static void counters_print(const struct counter_set *cs,
 
 	for (i = 0; i < cs->n; i++) {
 		if (cs->val[i] < 0)
-			printf("%-14s %12s", cs->name[i], "?");
+			printf("%-16s %12s", cs->name[i], "?");
 		else
-			printf("%-14s %12lld", cs->name[i], cs->val[i]);
+			printf("%-16s %12lld", cs->name[i], cs->val[i]);
 		/* pages_cached is a gauge: its delta may be negative. */
 		if (prev && i < prev->n && !strcmp(prev->name[i], cs->name[i]) &&
 		    cs->val[i] >= 0 && prev->val[i] >= 0)

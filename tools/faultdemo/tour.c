@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
@@ -43,6 +45,10 @@ struct tour {
 	__u64 base;		/* the device page most rows use */
 	long cold;		/* a page not yet cached, or -errno */
 	__u64 zero_pfn;		/* PFN of the zero page; 0: PFNs hidden */
+	bool block;		/* a backing device is behind the page cache */
+	char backing[256];	/* its path */
+	char bdi[64];		/* the store's bdi */
+	char blkstat[128];	/* its /sys/dev/block/M:m/stat */
 	struct swap_state swap;
 };
 
@@ -103,7 +109,18 @@ static const enum tour_field stat_field[FD_STAT_NR] = {
 	[FD_STAT_READAHEAD]	= TF_READAHEAD,
 	[FD_STAT_CLEAN]		= TF_NR,	/* not a fault path */
 	[FD_STAT_PAGES_CACHED]	= TF_PAGES_CACHED,
+	[FD_STAT_FAULT_MAJOR]	= TF_FAULT_MAJOR,
+	[FD_STAT_FAULT_RETRY]	= TF_FAULT_RETRY,
+	[FD_STAT_PAGES_READ]	= TF_PAGES_READ,
+	[FD_STAT_PAGES_WRITTEN]	= TF_PAGES_WRITTEN,
+	[FD_STAT_WRITEBACK_ERRORS] = TF_NR,
 };
+
+/* Counters of handler calls; the others count pages or kinds of calls. */
+static bool handler_field(enum tour_field f)
+{
+	return f >= TF_FAULT_READ && f <= TF_READAHEAD;
+}
 
 static void stats_snap(struct fd_stats *s)
 {
@@ -128,7 +145,7 @@ static void stats_delta(struct tour_row *row, const struct fd_stats *a,
 			continue;
 		}
 		row->ev[f] = b->v[i] - a->v[i];
-		if (f != TF_PAGES_CACHED)
+		if (handler_field(f))
 			total += row->ev[f];
 	}
 	if (known)
@@ -386,6 +403,9 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 
 	tour_row_init(row, "dev_cold_read",
 		      "do_read_fault: do_fault_around (.map_pages, nothing cached yet), then __do_fault -> .fault + read-ahead");
+	if (t->block)
+		return tour_skip(row,
+				 "block mode: a load from an uncached page reads the device: see major_fault");
 	if (t->cold < 0)
 		return tour_skip(row, "every device page is cached (reload the module)");
 	refresh_geometry(t);
@@ -685,7 +705,8 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 	munmap(p, t->ps);
 
 	expect_no_signal(row);
-	tour_expect(row, TF_CLEANED, OP_EQ, 1);
+	/* block mode: 0 if the flusher wrote the page back first */
+	tour_expect(row, TF_CLEANED, t->block ? OP_LE : OP_EQ, 1);
 	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
 	tour_expect(row, TF_MINFLT, OP_EQ, 1);
 	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
@@ -1058,6 +1079,250 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 }
 
 /* ------------------------------------------------------------------ */
+/* The rows of the block backend: the device behind the page cache */
+
+/* Sectors the backing device has read and written (/sys/block stat). */
+static int blk_sectors(const struct tour *t, long long *rd, long long *wr)
+{
+	unsigned long long v[7];
+	char buf[512];
+
+	if (fd_read_file(t->blkstat, buf, sizeof(buf)) ||
+	    sscanf(buf, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+		return -EIO;
+	*rd = v[2];
+	*wr = v[6];
+	return 0;
+}
+
+static void blk_into_row(struct tour_row *row, const struct tour *t,
+			 long long rd0, long long wr0)
+{
+	long long rd, wr;
+
+	if (blk_sectors(t, &rd, &wr))
+		return;
+	row->ev[TF_SECTORS_READ] = rd - rd0;
+	row->ev[TF_SECTORS_WRITTEN] = wr - wr0;
+}
+
+static int block_only(struct tour *t, struct tour_row *row)
+{
+	if (!t->block)
+		return tour_skip(row,
+				 "RAM mode: no device behind the page cache (load the module with backing=/dev/...)");
+	return 1;
+}
+
+/* Pages a cold fault reads around itself: the bdi's read-ahead window. */
+static long read_around_pages(const struct tour *t)
+{
+	char path[160];
+	__u64 kb;
+
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", t->bdi);
+	if (fd_read_u64(path, &kb))
+		return -1;
+	return kb * 1024 / t->ps ?: 1;
+}
+
+static int row_major_fault(struct tour *t, struct tour_row *row)
+{
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	long long rd0, wr0;
+	unsigned char byte;
+	long ra, run, pb, pa;
+	long cold;
+	char *p;
+
+	tour_row_init(row, "major_fault",
+		      "do_read_fault -> __do_fault -> .fault = filemap_fault: page cache miss, read-around from the device, fault lock dropped while the read runs (VM_FAULT_RETRY), retried");
+	if (block_only(t, row) <= 0)
+		return 0;
+	ra = read_around_pages(t);
+	run = ra > 0 && 2 * ra > 64 ? 2 * ra : 64;
+	cold = ev_find_cold(t->fd, t->npages, 0, run, run);
+	if (cold < 0)
+		return tour_skip(row, "no %ld uncached pages in a row: drop the caches first", run);
+	cold += run / 2;
+	snprintf(row->action, sizeof(row->action),
+		 "load from device page %ld (not in the page cache) through a fresh 1-page MAP_SHARED PROT_READ mapping",
+		 cold);
+	p = dev_map(t, cold, 1, PROT_READ, MAP_SHARED);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	if (blk_sectors(t, &rd0, &wr0)) {
+		munmap(p, t->ps);
+		return tour_fail(row, "cannot read %s", t->blkstat);
+	}
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	blk_into_row(row, t, rd0, wr0);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	pagemap_into_row(row, p);
+	row->ev[TF_DATA_OK] = !dev_byte(t, cold, &byte) &&
+			      byte == __atomic_load_n((unsigned char *)p, __ATOMIC_RELAXED);
+	munmap(p, t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 1);
+	tour_expect(row, TF_MINFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_MAJOR, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_READ, OP_GE, 1);
+	if (ra > 0)
+		tour_expect(row, TF_PAGES_READ, OP_EQ, ra);
+	if (row->ev[TF_PAGES_READ] != EV_UNKNOWN)
+		tour_expect(row, TF_SECTORS_READ, OP_EQ,
+			    row->ev[TF_PAGES_READ] * (long long)(t->ps / 512));
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
+	snprintf(row->note, sizeof(row->note),
+		 "(read-around: %ld pages, /sys/class/bdi/%s/read_ahead_kb; fault_retry+1 when the read was still running)",
+		 ra, t->bdi);
+	return 0;
+}
+
+static int row_writeback(struct tour *t, struct tour_row *row)
+{
+	struct probe_result r, again;
+	struct fd_stats s0, s1, s2;
+	long long rd0, wr0;
+	unsigned char byte;
+	char *p;
+	int ret;
+
+	tour_row_init(row, "writeback",
+		      "msync(MS_SYNC) -> .fsync -> ->writepages (iomap) -> the device; folio_clear_dirty_for_io write-protects the page, so the next store is do_wp_page -> .page_mkwrite");
+	if (block_only(t, row) <= 0)
+		return 0;
+	snprintf(row->action, sizeof(row->action),
+		 "store (the byte already there) to device page %llu through a fresh MAP_SHARED mapping and msync(MS_SYNC) it (measured), then store again",
+		 (unsigned long long)t->base);
+	if (dev_byte(t, t->base, &byte))
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	if (blk_sectors(t, &rd0, &wr0)) {
+		munmap(p, t->ps);
+		return tour_fail(row, "cannot read %s", t->blkstat);
+	}
+
+	/*
+	 * The store and the msync together: the flusher may write the page
+	 * in between (a new bdi starts writeback early), msync then waits
+	 * for that write instead of starting its own. One write either way.
+	 */
+	stats_snap(&s0);
+	run_act(ACT_STORE, p, 1, 0, byte, &r);
+	ret = msync(p, t->ps, MS_SYNC);
+	stats_snap(&s1);
+	blk_into_row(row, t, rd0, wr0);
+	probe_into_row(row, &r, p);
+	stats_delta(row, &s0, &s1);
+	if (ret) {
+		munmap(p, t->ps);
+		return tour_fail(row, "msync: %s", strerror(errno));
+	}
+	/* written back: the next store must fault into .page_mkwrite */
+	run_act(ACT_STORE, p, 1, 0, byte, &again);
+	stats_snap(&s2);
+	row->ev[TF_REPROTECTED] = again.minflt == 1 && !again.signo &&
+		s2.v[FD_STAT_PAGE_MKWRITE] - s1.v[FD_STAT_PAGE_MKWRITE] == 1;
+	munmap(p, t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 1);
+	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 1);
+	tour_expect(row, TF_PAGES_WRITTEN, OP_EQ, 1);
+	tour_expect(row, TF_SECTORS_WRITTEN, OP_GE, (long long)(t->ps / 512));
+	tour_expect(row, TF_REPROTECTED, OP_EQ, 1);
+	snprintf(row->note, sizeof(row->note),
+		 "(the store after msync took 1 fault and .page_mkwrite: reprotected)");
+	return 0;
+}
+
+static int row_evict_refault(struct tour *t, struct tour_row *row)
+{
+	unsigned char *want, *got;
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	long long rd0, wr0;
+	unsigned char vec;
+	long page, pb, pa;
+	char *p;
+
+	tour_row_init(row, "evict_refault",
+		      "posix_fadvise(POSIX_FADV_DONTNEED) drops the clean, unmapped page from the page cache; the next load: .fault = filemap_fault misses, a major fault reads it back");
+	if (block_only(t, row) <= 0)
+		return 0;
+	page = ev_find_cold(t->fd, t->npages, 0, 64, 64);
+	if (page < 0)
+		return tour_skip(row, "no uncached pages: drop the caches first");
+	page += 32;
+	snprintf(row->action, sizeof(row->action),
+		 "read() device page %ld into the page cache, posix_fadvise(POSIX_FADV_DONTNEED) it, load it through a fresh MAP_SHARED mapping (measured)",
+		 page);
+	want = malloc(t->ps);
+	got = malloc(t->ps);
+	if (!want || !got ||
+	    pread(t->fd, want, t->ps, (off_t)page * t->ps) != (ssize_t)t->ps) {
+		free(want);
+		free(got);
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	}
+	if (posix_fadvise(t->fd, (off_t)page * t->ps, t->ps, POSIX_FADV_DONTNEED) ||
+	    ev_cached(t->fd, page, 1, &vec)) {
+		free(want);
+		free(got);
+		return tour_fail(row, "posix_fadvise or mincore failed");
+	}
+	row->ev[TF_CACHED_BEFORE] = vec & 1;
+	p = dev_map(t, page, 1, PROT_READ, MAP_SHARED);
+	if (!p || blk_sectors(t, &rd0, &wr0)) {
+		if (p)
+			munmap(p, t->ps);
+		free(want);
+		free(got);
+		return tour_fail(row, "mmap, or %s unreadable", t->blkstat);
+	}
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	blk_into_row(row, t, rd0, wr0);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	memcpy(got, p, t->ps);
+	row->ev[TF_DATA_OK] = !memcmp(want, got, t->ps);
+	munmap(p, t->ps);
+	free(want);
+	free(got);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_CACHED_BEFORE, OP_EQ, 0);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_MAJOR, OP_EQ, 1);
+	tour_expect(row, TF_SECTORS_READ, OP_GE, (long long)(t->ps / 512));
+	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 typedef int (*row_fn)(struct tour *t, struct tour_row *row);
 
@@ -1076,6 +1341,9 @@ static const row_fn rows[] = {
 	row_store_read_only,
 	row_exec_non_exec,
 	row_swap_in,
+	row_major_fault,
+	row_writeback,
+	row_evict_refault,
 };
 
 #define NR_ROWS	ARRAY_SIZE(rows)
@@ -1114,6 +1382,11 @@ static void print_intro(const struct tour *t)
 		printf(" fault_around_bytes %llu\n", (unsigned long long)t->fab);
 	else
 		printf(" fault_around_bytes unknown\n");
+	if (t->block)
+		printf("backing: %s (bdi %s): %s\n", t->backing, t->bdi,
+		       "pages the rows use are read first, except in major_fault and evict_refault");
+	else
+		printf("backing: none (RAM mode): the block rows are skipped\n");
 	printf("swap: %s\n", t->swap.how);
 	printf("getrusage() counts the faults of the measured step alone; counters: %s\n\n",
 	       FD_STATS_DIR);
@@ -1178,6 +1451,22 @@ int cmd_tour(int argc, char **argv)
 	if (t.cold == -ENOSPC)
 		t.cold = ev_find_cold(t.fd, t.npages, 0, 1, 1);
 	t.base = t.cold >= 0 ? (__u64)t.cold : 0;
+	if (!fd_backing(t.backing, sizeof(t.backing), t.bdi, sizeof(t.bdi)) &&
+	    t.backing[0]) {
+		struct stat st;
+		unsigned char b;
+
+		t.block = true;
+		if (stat(t.backing, &st))
+			st.st_rdev = 0;
+		snprintf(t.blkstat, sizeof(t.blkstat), "/sys/dev/block/%u:%u/stat",
+			 major(st.st_rdev), minor(st.st_rdev));
+		/*
+		 * The RAM rows expect their page in the cache or fresh; on a
+		 * device a fresh page is a major fault: read it in first.
+		 */
+		dev_byte(&t, t.base, &b);
+	}
 	swap_prepare(&t.swap, setup_swap);
 
 	for (i = 0; i < (int)NR_ROWS; i++) {

@@ -28,6 +28,10 @@ enum tour_field {
 	TF_PAGE_MKWRITE,
 	TF_SIGBUS,
 	TF_READAHEAD,
+	TF_FAULT_MAJOR,
+	TF_FAULT_RETRY,
+	TF_PAGES_READ,
+	TF_PAGES_WRITTEN,
 	TF_PAGES_CACHED,
 	TF_DEVICE_TOTAL,	/* sum of the handler counters above */
 	/* pagemap and smaps after the step, and comparisons */
@@ -43,6 +47,11 @@ enum tour_field {
 	TF_DATA_OK,
 	TF_DEVICE_UNCHANGED,
 	TF_CLEANED,
+	/* the backing device: its /sys/block stat, the page cache */
+	TF_SECTORS_READ,
+	TF_SECTORS_WRITTEN,
+	TF_CACHED_BEFORE,
+	TF_REPROTECTED,		/* the next store faulted into .page_mkwrite */
 	/* the signal, if any */
 	TF_SIGNO,
 	TF_SI_CODE,

@@ -205,6 +205,18 @@ int fd_fault_around_bytes(__u64 *val)
 	return fd_read_u64(FD_FAB_PATH, val);
 }
 
+int fd_backing(char *path, size_t len, char *bdi, size_t bdilen)
+{
+	int ret;
+
+	path[0] = '\0';
+	bdi[0] = '\0';
+	ret = fd_read_file(FD_PARAM_DIR "/backing", path, len);
+	if (ret)
+		return ret;
+	return path[0] ? fd_read_file(FD_CLASS_DIR "/bdi", bdi, bdilen) : 0;
+}
+
 size_t fd_page_size(void)
 {
 	static size_t ps;
