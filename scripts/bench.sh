@@ -22,6 +22,9 @@
 #   FAULTDEMO_BENCH_SWEEP_REPS  their repetitions (default 3)
 #   FAULTDEMO_BENCH_ICOUNT_SIZE region of the instruction-counting run of
 #                               the main tests (default 64M, 0: no such run)
+#   FAULTDEMO_BENCH_BLOCK_SIZE  region of the block-device runs (faultdemo
+#                               with a disk behind it against ext4 on the
+#                               same disk; default the main region)
 #   FAULTDEMO_BENCH_TIMEOUT     seconds per VM run (default 600)
 set -euo pipefail
 
@@ -37,6 +40,7 @@ sweep_size=${FAULTDEMO_BENCH_SWEEP_SIZE:-256M}
 sweep_reps=${FAULTDEMO_BENCH_SWEEP_REPS:-3}
 timeout=${FAULTDEMO_BENCH_TIMEOUT:-600}
 icount_size=${FAULTDEMO_BENCH_ICOUNT_SIZE:-64M}
+block_size=${FAULTDEMO_BENCH_BLOCK_SIZE:-$size}
 
 if [ $# -eq 0 ]; then
 	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
@@ -90,6 +94,27 @@ ratio() {
 faults() {
 	[ -f "$1" ] || return 0
 	div "$(csv_get "$1" "$2" "$3" seq 11)" 1
+}
+
+# bratio CSV ACCESS ORDER: faultdemo_block ns/page over ext4_block's.
+bratio() {
+	[ -f "$1" ] || return 0
+	div "$(awk -F, -v a="$2" -v o="$3" '$1 == "faultdemo_block" && $2 == a && $3 == o { print $8; exit }' "$1")" \
+		"$(awk -F, -v a="$2" -v o="$3" '$1 == "ext4_block" && $2 == a && $3 == o { print $8; exit }' "$1")"
+}
+
+# fratio CSV ACCESS ORDER: the same for faults/page.
+fratio() {
+	[ -f "$1" ] || return 0
+	div "$(awk -F, -v a="$2" -v o="$3" '$1 == "faultdemo_block" && $2 == a && $3 == o { print $11; exit }' "$1")" \
+		"$(awk -F, -v a="$2" -v o="$3" '$1 == "ext4_block" && $2 == a && $3 == o { print $11; exit }' "$1")"
+}
+
+# mibs CSV KIND: writeback MiB/s of KIND (page size over ns/page).
+mibs() {
+	[ -f "$1" ] || return 0
+	awk -F, -v k="$2" -v ps="$(getconf PAGESIZE)" '$1 == k && $2 == "writeback" {
+		if ($8 > 0) printf "%.0f", ps / $8 * 1e9 / 1048576; exit }' "$1"
 }
 
 # reserved_faults CSV: the most faults/page of any reserved window row
@@ -251,6 +276,17 @@ report() {
 	line "shared first write / tmpfs shared first write (ns/page)" 1.0 \
 		"$(ratio "$t" faultdemo shared_write tmpfs shared_write)" \
 		"$(ratio "$i" faultdemo shared_write tmpfs shared_write)"
+	echo "# with a disk behind the page cache (backing=), against ext4 on the same disk:"
+	line "block cold seq read faults/page / ext4's" 1.0 \
+		"$(fratio "$t" cold_read seq)" "$(fratio "$i" cold_read seq)"
+	line "block cold seq read / ext4 cold seq read (ns/page)" 1.0 \
+		"$(bratio "$t" cold_read seq)" "$(bratio "$i" cold_read seq)"
+	line "block cold random read / ext4 (ns/page)" 1.0 \
+		"$(bratio "$t" cold_read rand)" "$(bratio "$i" cold_read rand)"
+	line "block fsync time / ext4's (= ext4 MiB/s / block MiB/s)" 1.0 \
+		"$(bratio "$t" writeback seq)" "$(bratio "$i" writeback seq)"
+	printf '  %-56s %-8s %8s %-4s %8s %-4s\n' "writeback MiB/s, block / ext4" "" \
+		"$(mibs "$t" faultdemo_block)/$(mibs "$t" ext4_block)" "" "" ""
 	echo "# for reference, the kernel's own handlers on the same paths:"
 	line "ext4 COW private write / anonymous write" - \
 		"$(ratio "$t" ext4 private_write anon write)" \
@@ -310,7 +346,8 @@ for k in "${want[@]}"; do
 	mkdir -p "$res"
 	echo "# faultdemo_bench on $kver: region $size x $reps reps, sweeps and scaling $sweep_size x $sweep_reps reps, reserved window 4 MiB"
 	t0=$SECONDS
-	guest_bench "$res/bench.log" "$res/results.csv" --tcg-thread multi -- \
+	FAULTDEMO_BENCH_BLOCK="--size $block_size --reps $reps" \
+		guest_bench "$res/bench.log" "$res/results.csv" --tcg-thread multi -- \
 		--size "$size" --reps "$reps" --sweep-size "$sweep_size" \
 		--sweep-reps "$sweep_reps" --threads 4
 	echo "# $kver: VM run took $((SECONDS - t0)) s; CSV: $res/results.csv"
@@ -320,7 +357,8 @@ for k in "${want[@]}"; do
 		t0=$SECONDS
 		# one CPU: the main tests are single-threaded, and 6.1 does
 		# not bring up a second CPU under -icount
-		guest_bench "$res/icount.log" "$res/instructions.csv" \
+		FAULTDEMO_BENCH_BLOCK="--size $icount_size --reps 1" \
+			guest_bench "$res/icount.log" "$res/instructions.csv" \
 			--icount --cpus 1 -- \
 			--size "$icount_size" --reps 1 --only main \
 			>/dev/null

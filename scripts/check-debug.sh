@@ -4,7 +4,9 @@
 # The whole kselftest suite, the stress test included, on the debug kernel
 # (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK, kmemleak, DEBUG_ATOMIC_SLEEP,
 # DEBUG_LIST), with stress-ng as background memory pressure during the
-# stress test, and a kmemleak scan after rmmod. Builds the kernel first if
+# stress test, then the concurrency and stress programs again with the
+# module on a scratch disk in a small memory cgroup, and a kmemleak scan
+# after rmmod. Builds the kernel first if
 # it is not cached (scripts/build-debug-kernel.sh; long, once).
 # Ends with "N passed, N failed, N skipped".
 #
@@ -41,12 +43,24 @@ ko=$("$here/build-module.sh" "$kver" "$out" W=1)
 make -s -C selftests/faultdemo OUTPUT="$tests" >/dev/null
 fd_build_tool "$top" >/dev/null
 
+# The same two passes as scripts/check.sh: the suite, then the
+# concurrency and stress programs on the scratch disk under memory
+# pressure (larger_than_ram_test needs a VM of its own: not here).
+backed="concurrency_test stress_test"
+if [ -n "${FAULTDEMO_TESTS:-}" ]; then
+	read -r -a progs <<<"$FAULTDEMO_TESTS"
+	backed=
+else
+	mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
+		! -name larger_than_ram_test -printf '%f\n' | sort)
+fi
 vmlog=$build/vm-$kver.out
 set +e
-# shellcheck disable=SC2086
-FAULTDEMO_STRESS_NG=1 "$here/vm-run" --kernel "$kver" --mem 3072 \
+FAULTDEMO_STRESS_NG=1 FAULTDEMO_BACKED_TESTS=$backed \
+	FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
+	"$here/vm-run" --kernel "$kver" --mem 3072 --disk 384M \
 	--timeout "${FAULTDEMO_VM_TIMEOUT:-3600}" -- \
-	"$here/guest-check-debug.sh" "$ko" "$tests" ${FAULTDEMO_TESTS:-} 2>&1 | tee "$vmlog"
+	"$here/guest-check-debug.sh" "$ko" "$tests" "${progs[@]}" 2>&1 | tee "$vmlog"
 vmrc=${PIPESTATUS[0]}
 set -e
 

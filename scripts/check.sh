@@ -9,12 +9,20 @@
 # and last, one line "N passed, N failed, N skipped". Exit status 0 only if
 # nothing failed on any kernel.
 #
+# The kselftest VM has a scratch disk: the tests of the block backend
+# (backing_test) use it, and after the suite the concurrency and stress
+# programs run again with the module on that disk, in a memory cgroup
+# smaller than what they touch (scripts/guest-check.sh). A second VM per
+# kernel, with 512 MiB of memory and a 2 GiB disk, runs
+# larger_than_ram_test.
+#
 # Usage: scripts/check.sh [KVER-OR-SERIES...]   (default: all supported)
 # Last, if the debug kernel is already built, the same suite on it
 # (scripts/check-debug.sh --no-build); otherwise that stage is one skip.
 #
-# Environment: FAULTDEMO_TESTS="a_test b_test" runs only those programs;
-# FAULTDEMO_LINT=0 skips the lint stage, FAULTDEMO_DEBUG=0 the debug kernel.
+# Environment: FAULTDEMO_TESTS="a_test b_test" runs only those programs
+# (and no second pass, no larger-than-RAM VM); FAULTDEMO_LINT=0 skips the
+# lint stage, FAULTDEMO_DEBUG=0 the debug kernel.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,6 +102,27 @@ else
 	not_ok "build tools/faultdemo"
 fi
 
+# run_vm LOG VM-RUN-OPTIONS... -- GUEST-CHECK-ARGS...: one VM on $kver,
+# its "faultdemo-check:" line added to the totals
+run_vm() {
+	local vmlog=$1 vmrc res p f s kf=$fail
+	shift
+	set +e
+	"$here/vm-run" --kernel "$kver" --timeout "${FAULTDEMO_VM_TIMEOUT:-1800}" "$@" 2>&1 | tee "$vmlog"
+	vmrc=${PIPESTATUS[0]}
+	set -e
+	res=$(grep -a '^faultdemo-check: ' "$vmlog" | tail -n 1 || true)
+	if [ -n "$res" ]; then
+		read -r _ _ p _ f _ s <<<"$res"
+		pass=$((pass + p))
+		fail=$((fail + f))
+		skip=$((skip + s))
+	fi
+	if [ "$vmrc" -ne 0 ] && { [ -z "$res" ] || [ "$fail" -eq "$kf" ]; }; then
+		not_ok "test VM on $kver exited $vmrc ($vmlog)"
+	fi
+}
+
 for kver in "${kernels[@]}"; do
 	echo "# ===== kernel $kver"
 	kp=$pass kf=$fail ks=$skip
@@ -111,22 +140,20 @@ for kver in "${kernels[@]}"; do
 
 	count_lines < <("$here/dkms-check.sh" "$kver" 2>&1 || true)
 
-	vmlog=$build/vm-$kver.out
-	set +e
-	# shellcheck disable=SC2086
-	"$here/vm-run" --kernel "$kver" --timeout "${FAULTDEMO_VM_TIMEOUT:-1200}" -- \
-		"$here/guest-check.sh" "$ko" "$tests" ${FAULTDEMO_TESTS:-} 2>&1 | tee "$vmlog"
-	vmrc=${PIPESTATUS[0]}
-	set -e
-	res=$(grep -a '^faultdemo-check: ' "$vmlog" | tail -n 1 || true)
-	if [ -n "$res" ]; then
-		read -r _ _ p _ f _ s <<<"$res"
-		pass=$((pass + p))
-		fail=$((fail + f))
-		skip=$((skip + s))
-	fi
-	if [ "$vmrc" -ne 0 ] && { [ -z "$res" ] || [ "$fail" -eq "$kf" ]; }; then
-		not_ok "test VM on $kver exited $vmrc"
+	if [ -n "${FAULTDEMO_TESTS:-}" ]; then
+		# shellcheck disable=SC2086
+		run_vm "$build/vm-$kver.out" --disk 384M -- \
+			"$here/guest-check.sh" "$ko" "$tests" $FAULTDEMO_TESTS
+	else
+		mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
+			! -name larger_than_ram_test -printf '%f\n' | sort)
+		FAULTDEMO_BACKED_TESTS="concurrency_test stress_test" \
+			FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
+			run_vm "$build/vm-$kver.out" --disk 384M -- \
+			"$here/guest-check.sh" "$ko" "$tests" "${progs[@]}"
+		echo "# ===== kernel $kver: a device four times the size of RAM"
+		run_vm "$build/vm-$kver-large.out" --mem 512 --disk 2G -- \
+			"$here/guest-check.sh" "$ko" "$tests" larger_than_ram_test
 	fi
 	summary+=("$kver: $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
 done

@@ -4,7 +4,10 @@
 # The main job: build faultdemo.ko and the faultdemo command, boot each
 # supported kernel in the test VM, load the module, run the short example
 # program (the three paths and the counters), then the tour of every fault
-# path with its evidence (faultdemo tour), and unload.
+# path with its evidence (faultdemo tour), and unload. Then load it again
+# with a scratch disk behind the page cache (backing=) and take the tour
+# once more: major faults, writeback and eviction, with the disk's own
+# statistics as evidence.
 #
 # Usage: scripts/demo.sh [KVER-OR-SERIES...]   (default: every supported kernel)
 set -euo pipefail
@@ -31,7 +34,7 @@ for k in "${want[@]}"; do
 	make -s -C tools/faultdemo
 	echo "# faultdemo on $kver"
 	# shellcheck disable=SC2016 # expanded by the guest's shell
-	"$here/vm-run" --kernel "$kver" -- sh -c '
+	"$here/vm-run" --kernel "$kver" --disk 256M -- sh -c '
 		set -e
 		insmod "$1"
 		ls -l /dev/faultdemo
@@ -40,6 +43,13 @@ for k in "${want[@]}"; do
 		echo "# faultdemo tour --setup-swap:"
 		"$3" tour --setup-swap
 		rmmod faultdemo
-		echo "# module unloaded cleanly"' demo "$ko" "$out/fault_paths" \
-		"$top/tools/faultdemo/faultdemo"
+		echo "# module unloaded cleanly"
+		echo "# insmod faultdemo.ko backing=$FAULTDEMO_DISK (a 256 MiB scratch disk)"
+		insmod "$1" backing="$FAULTDEMO_DISK"
+		"$3" info | grep -E "^(size|backing|readahead):"
+		echo "# faultdemo tour --setup-swap:"
+		"$3" tour --setup-swap
+		rmmod faultdemo
+		echo "# module unloaded cleanly: dirty pages written back first"' \
+		demo "$ko" "$out/fault_paths" "$top/tools/faultdemo/faultdemo"
 done

@@ -6,6 +6,14 @@
 #   faultdemo-check: pass P fail F skip S
 # Exit status 0 only if every test passed and rmmod succeeded.
 #
+# Then, if FAULTDEMO_BACKED_TESTS names programs and the VM has a scratch
+# disk ($FAULTDEMO_DISK), a second pass: the module reloaded on that disk
+# and those programs run again, inside a memory cgroup whose memory.max
+# (FAULTDEMO_BACKED_MEM, default 64M) is smaller than what they touch, so
+# that the page cache is evicted and written back while they run. The
+# cgroup's own counters show that it was (refaults) and that nothing was
+# OOM-killed. The stress test's region is FAULTDEMO_BACKED_STRESS_MB then.
+#
 # Usage: scripts/guest-check.sh MODULE.ko TESTDIR [TEST...]
 set -eu
 
@@ -40,23 +48,27 @@ fi
 FAULTDEMO_KO=$(readlink -f "$ko")
 export FAULTDEMO_KO
 log=$(mktemp)
-for t in "$@"; do
-	echo "# === $t"
+
+# run_test NAME [PREFIX...]: run one program, add up its KTAP totals
+run_test() {
+	t=$1
+	shift
+	echo "# === $t${label:+ ($label)}"
 	set +e
-	"$dir/$t" >"$log" 2>&1
+	"$@" "$dir/$t" >"$log" 2>&1
 	rc=$?
 	set -e
 	cat "$log"
 	totals=$(grep '^# Totals:' "$log" | tail -n 1)
 	if [ -z "$totals" ]; then
-		note_fail "$t exited $rc without KTAP totals"
-		continue
+		note_fail "$t${label:+ ($label)} exited $rc without KTAP totals"
+		return
 	fi
 	# "# Totals: pass:N fail:N xfail:N xpass:N skip:N error:N"
 	parsed=$(echo "$totals" | sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) xfail:\([0-9]*\) xpass:\([0-9]*\) skip:\([0-9]*\) error:\([0-9]*\).*/\1 \2 \3 \4 \5 \6/p')
 	if [ -z "$parsed" ]; then
 		note_fail "$t: unreadable totals: $totals"
-		continue
+		return
 	fi
 	read -r tp tf txf txp s e <<-EOF
 	$parsed
@@ -70,7 +82,45 @@ for t in "$@"; do
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && [ "$e" -eq 0 ]; then
 		note_fail "$t exited $rc"
 	fi
+}
+
+label=
+for t in "$@"; do
+	run_test "$t"
 done
+
+# The second pass: on the scratch disk, under memory pressure.
+if [ -n "${FAULTDEMO_BACKED_TESTS:-}" ] && [ -n "${FAULTDEMO_DISK:-}" ]; then
+	label="backing=$FAULTDEMO_DISK, memory.max=${FAULTDEMO_BACKED_MEM:-64M}"
+	cg=/sys/fs/cgroup/faultdemo-backed
+	if grep -q '^faultdemo ' /proc/modules && ! rmmod faultdemo; then
+		note_fail "rmmod before the second pass (leaked reference?)"
+	fi
+	[ -e /sys/fs/cgroup/cgroup.controllers ] || mount -t cgroup2 none /sys/fs/cgroup
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p "$cg"
+	echo "${FAULTDEMO_BACKED_MEM:-64M}" >"$cg/memory.max"
+	echo 0 >"$cg/memory.swap.max" 2>/dev/null || true
+	if insmod "$ko" "backing=$FAULTDEMO_DISK"; then
+		for t in $FAULTDEMO_BACKED_TESTS; do
+			# shellcheck disable=SC2016 # expanded by the inner shell
+			run_test "$t" env \
+				"FAULTDEMO_STRESS_MB=${FAULTDEMO_BACKED_STRESS_MB:-${FAULTDEMO_STRESS_MB:-8}}" \
+				sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg"
+		done
+		refaults=$(sed -n 's/^workingset_refault_file //p' "$cg/memory.stat")
+		ooms=$(sed -n 's/^oom_kill //p' "$cg/memory.events")
+		if [ "${refaults:-0}" -gt 0 ] && [ "${ooms:-1}" -eq 0 ]; then
+			echo "ok - $label: $refaults pages read again after eviction, no OOM kill"
+			pass=$((pass + 1))
+		else
+			note_fail "$label: refaults ${refaults:-?}, OOM kills ${ooms:-?}: no pressure, or too much"
+		fi
+	else
+		note_fail "insmod $ko backing=$FAULTDEMO_DISK"
+	fi
+	rmdir "$cg" 2>/dev/null || true
+fi
 rm -f "$log"
 
 # A test may have left the module unloaded or loaded with other parameters.

@@ -3,7 +3,8 @@
 #
 # Tests of scripts/vm-run itself, one "ok"/"not ok" line each: the exit
 # status of the command comes back, bad usage exits 2, a WARN_ON in the
-# guest fails the run, a guest that runs too long is killed.
+# guest fails the run, a guest that runs too long is killed, --disk
+# attaches a scratch disk and deletes it afterwards.
 #
 # Usage: selftests/vm-run/vm-run-test.sh KVER...
 set -euo pipefail
@@ -55,6 +56,24 @@ expect 2 "--icount with --accel kvm" "$vmrun" --kernel "$1" --icount \
 expect 0 "--no-mm-debug boots without page_poison" "$vmrun" --kernel "$1" \
 	--no-mm-debug -- sh -c '! grep -qw page_poison=1 /proc/cmdline'
 expect 0 "--icount boots" "$vmrun" --kernel "$1" --icount --cpus 1 -- true
+# --disk: a block device of that size in the guest, gone with the run
+set +e
+# shellcheck disable=SC2016 # expanded by the guest's shell
+log=$("$vmrun" --kernel "$1" --disk 64M -- sh -c \
+	'[ "$FAULTDEMO_DISK" = /dev/vda ] && [ "$(blockdev --getsize64 /dev/vda)" -eq 67108864 ]' \
+	2>&1 >/dev/null)
+got=$?
+set -e
+run=$(sed -n 's/.*log: \(.*\)\/guest.log$/\1/p' <<<"$log")
+if [ "$got" -ne 0 ]; then
+	echo "not ok - vm-run: --disk 64M: no 64 MiB \$FAULTDEMO_DISK in the guest (exit $got)"
+	rc=1
+elif [ -z "$run" ] || [ -e "$run/disk.img" ]; then
+	echo "not ok - vm-run: --disk left its image behind (or no log: $log)"
+	rc=1
+else
+	echo "ok - vm-run: --disk 64M is \$FAULTDEMO_DISK in the guest, its image deleted after"
+fi
 
 for k in "$@"; do
 	if ! kver=$(fd_kernel_version "$k"); then
