@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run in the test VM by scripts/bench.sh: load faultdemo, make an ext4
-# filesystem on the scratch disk, run faultdemo_bench and print its CSV
-# between marker lines (the guest's files vanish with it).
+# filesystem on the first half of the scratch disk, run faultdemo_bench;
+# then reload faultdemo with the second half of the disk behind it and run
+# backing_bench (faultdemo_block against ext4 on the same disk, with
+# $FAULTDEMO_BENCH_BLOCK as its options); print the CSV between marker
+# lines (the guest's files vanish with it).
 #
 # Usage: guest-bench.sh KO BENCH [faultdemo_bench options...]
 set -eu
@@ -21,10 +24,15 @@ insmod "$ko" $ko_args
 	mount -t debugfs debugfs /sys/kernel/debug
 ext4=
 if [ -n "${FAULTDEMO_DISK:-}" ] && [ -b "$FAULTDEMO_DISK" ]; then
+	# two halves of one disk through the same device-mapper layer
+	modprobe dm-mod 2>/dev/null || true
+	half=$(($(cat "/sys/class/block/${FAULTDEMO_DISK##*/}/size") / 2))
+	DM_DISABLE_UDEV=1 dmsetup create fdbench-ext4 --table "0 $half linear $FAULTDEMO_DISK 0"
+	DM_DISABLE_UDEV=1 dmsetup create fdbench-block --table "0 $half linear $FAULTDEMO_DISK $half"
 	modprobe ext4 2>/dev/null || true
-	mkfs.ext4 -q -F "$FAULTDEMO_DISK"
+	mkfs.ext4 -q -F /dev/mapper/fdbench-ext4
 	mkdir -p "$mnt"
-	mount -t ext4 "$FAULTDEMO_DISK" "$mnt"
+	mount -t ext4 /dev/mapper/fdbench-ext4 "$mnt"
 	ext4="--ext4-dir $mnt"
 else
 	echo "# no scratch disk: ext4 rows skipped"
@@ -40,9 +48,15 @@ mount -t ramfs ramfs "$mnt.ramfs"
 # shellcheck disable=SC2086 # ext4 is an option and its argument
 "$bench" --csv "$csv" --ko "$ko" --ko-args "$ko_args" $ext4 \
 	--ramfs-dir "$mnt.ramfs" "$@"
+rmmod faultdemo
+if [ -n "$ext4" ] && [ -n "${FAULTDEMO_BENCH_BLOCK:-}" ]; then
+	insmod "$ko" backing=/dev/mapper/fdbench-block
+	# shellcheck disable=SC2086 # a list of options
+	"${bench%/*}/backing_bench" --csv "$csv" --ext4-dir "$mnt" $FAULTDEMO_BENCH_BLOCK
+	rmmod faultdemo
+fi
 echo "@@FAULTDEMO-BENCH-CSV-BEGIN@@"
 cat "$csv"
 echo "@@FAULTDEMO-BENCH-CSV-END@@"
 [ -z "$ext4" ] || umount "$mnt"
 umount "$mnt.ramfs"
-rmmod faultdemo
