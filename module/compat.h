@@ -304,8 +304,9 @@ static inline ssize_t faultdemo_iomap_buffered_write(struct kiocb *iocb,
  * - filemap_fault() drops mmap_lock on 6.1, the per-VMA lock on 6.12
  *   (release_fault_lock()), before it waits for I/O, and returns
  *   VM_FAULT_RETRY; the per-VMA lock does not exist on Debian's 6.1.
- * - iomap_finish_ioends() may sleep on both: writeback completions are
- *   finished from a workqueue, as XFS does.
+ * - iomap finishes a writeback ioend in the bio's completion context on
+ *   both (iomap_writepage_end_bio(), static): the block backend counts
+ *   and chains to it; iomap_finish_ioends(), exported, may sleep.
  * - .map_pages runs under rcu_read_lock() on 6.12, and .fault of a VMA with
  *   .map_pages may run under the per-VMA lock without mmap_lock.
  */

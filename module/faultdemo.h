@@ -12,7 +12,7 @@
  *   faultdemo_vm.c        .fault, .map_pages, .page_mkwrite
  *   faultdemo_cache.c     the page cache: superblock, bdi, store inode
  *   faultdemo_ram.c       RAM backend: zeroed folios, own read-ahead
- *   faultdemo_bdev.c      block backend: the device, iomap, writeback
+ *   faultdemo_bdev.c      block backend: the device, reads, writeback
  *   faultdemo_reserved.c  the remap_pfn_range window
  *   faultdemo_params.c, faultdemo_stats.c, faultdemo_trace.h, compat.h
  *

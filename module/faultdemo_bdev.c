@@ -4,24 +4,23 @@
  *
  * The data area is the device's contents, byte for byte: offset N of the
  * data area is offset N of the device. The page cache in front of it is
- * an ordinary, evictable file page cache, and the I/O between the two is
- * iomap's, with one extent that maps the whole device (the models are
- * fs/zonefs/file.c and block/fops.c):
+ * an ordinary, evictable file page cache. Reads are bios of our own;
+ * buffered writes and writeback are iomap's, with one extent that maps the
+ * whole device (the models are fs/zonefs/file.c and block/fops.c):
  * - .fault is filemap_fault(): a miss counts a major fault, reads around
  *   or ahead (page_cache_sync_ra() and, on a PG_readahead folio,
  *   page_cache_async_ra()) and waits for the read with the fault lock
  *   dropped, returning VM_FAULT_RETRY, exactly as for a file on ext4;
- * - the flusher threads, sync(2), fsync(), balance_dirty_pages() and
- *   reclaim reach the inode through the superblock's own bdi
- *   (faultdemo_cache.c) and write it back through ->writepages;
+ * - the flusher threads, sync(2), fsync() and balance_dirty_pages() reach
+ *   the inode through the superblock's own bdi (faultdemo_cache.c) and
+ *   write it back through ->writepages; reclaim wakes the flusher;
  * - writing a folio back write-protects it in every mapping
  *   (folio_clear_dirty_for_io()), so the next store goes through
  *   .page_mkwrite, which waits for the write to finish if the device
  *   wants stable pages;
  * - clean folios can be evicted: reclaim, drop_caches, fadvise, madvise.
  *
- * Writeback completions are counted, and finished, in a workqueue:
- * iomap_finish_ioends() may sleep, as in XFS.
+ * Writeback completions are counted on their way to iomap's own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,35 +29,30 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/iomap.h>
-#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
-#include <linux/spinlock.h>
-#include <linux/workqueue.h>
 #include <linux/writeback.h>
 
 #include "compat.h"
 #include "faultdemo.h"
 
 /*
- * The backing device and the writeback completion queue. Opened in
- * faultdemo_bdev_open() before the store exists, closed in
- * faultdemo_bdev_close() after it is gone: every I/O, and every
- * completion, happens in between. @ioends (under @ioend_lock, taken from
- * bio completion, so irq-safe) holds the ioends whose write finished and
- * that @ioend_work has not yet finished for iomap.
+ * The backing device, opened in faultdemo_bdev_open() before the store
+ * exists and closed in faultdemo_bdev_close() after it is gone: every I/O
+ * happens in between.
  */
-static struct {
-	struct faultdemo_bdev_ref ref;
-	struct workqueue_struct *wq;
-	spinlock_t ioend_lock;		/* protects ioends */
-	struct list_head ioends;
-	struct work_struct ioend_work;
-} faultdemo_bdev;
+static struct faultdemo_bdev_ref faultdemo_bdev;
+
+/*
+ * iomap's own completion of a writeback bio: not exported, so taken from
+ * the first bio iomap hands us (it is the same for all of them) and
+ * chained to after counting. Set once, read from bio completion.
+ */
+static bio_end_io_t *faultdemo_iomap_end_io __read_mostly;
 
 static struct block_device *faultdemo_bdev_dev(void)
 {
-	return faultdemo_bdev.ref.bdev;
+	return faultdemo_bdev.bdev;
 }
 
 /*
@@ -112,53 +106,37 @@ int faultdemo_bdev_map_offset(struct iomap_writepage_ctx *wpc,
 					  IOMAP_WRITE, &wpc->iomap, NULL);
 }
 
-/* Bio completion, any context: hand the ioend to the workqueue. */
+/*
+ * Bio completion, any context: count what was written or failed, then let
+ * iomap end writeback on the folios right here, as it does for XFS and as
+ * ext4 does for its own bios. On an error iomap records it in the mapping
+ * (mapping_set_error(), which the next fsync() of each open file reports
+ * once) and the folios stay clean, as for any file whose write failed.
+ */
 static void faultdemo_bdev_end_bio(struct bio *bio)
 {
 	struct iomap_ioend *ioend = faultdemo_bio_ioend(bio);
-	unsigned long flags;
 
-	spin_lock_irqsave(&faultdemo_bdev.ioend_lock, flags);
-	if (list_empty(&faultdemo_bdev.ioends))
-		queue_work(faultdemo_bdev.wq, &faultdemo_bdev.ioend_work);
-	list_add_tail(&ioend->io_list, &faultdemo_bdev.ioends);
-	spin_unlock_irqrestore(&faultdemo_bdev.ioend_lock, flags);
+	if (bio->bi_status)
+		faultdemo_stat_inc(FAULTDEMO_STAT_WRITEBACK_ERRORS);
+	else
+		faultdemo_stat_add(FAULTDEMO_STAT_PAGES_WRITTEN,
+				   ioend->io_size >> PAGE_SHIFT);
+	READ_ONCE(faultdemo_iomap_end_io)(bio);
 }
 
 /*
- * Count what was written and what failed, then let iomap end writeback on
- * the folios: on an error it records it in the mapping (mapping_set_error(),
- * which the next fsync() of each open file reports once) and the folios
- * stay clean, as for any file whose write failed.
+ * Just before iomap submits a write: complete it through us. A bio with
+ * any other completion than the one we chain to is left alone.
  */
-static void faultdemo_bdev_ioend_work(struct work_struct *work)
-{
-	struct iomap_ioend *ioend;
-	LIST_HEAD(done);
-	int err;
-
-	spin_lock_irq(&faultdemo_bdev.ioend_lock);
-	list_splice_init(&faultdemo_bdev.ioends, &done);
-	spin_unlock_irq(&faultdemo_bdev.ioend_lock);
-
-	while ((ioend = list_first_entry_or_null(&done, struct iomap_ioend,
-						 io_list))) {
-		list_del_init(&ioend->io_list);
-		err = blk_status_to_errno(faultdemo_ioend_bio(ioend)->bi_status);
-		if (err)
-			faultdemo_stat_inc(FAULTDEMO_STAT_WRITEBACK_ERRORS);
-		else
-			faultdemo_stat_add(FAULTDEMO_STAT_PAGES_WRITTEN,
-					   ioend->io_size >> PAGE_SHIFT);
-		iomap_finish_ioends(ioend, err);
-		cond_resched();
-	}
-}
-
-/* Just before iomap submits a write: complete it through us. */
 static int faultdemo_bdev_prepare_ioend(struct iomap_ioend *ioend, int status)
 {
-	faultdemo_ioend_bio(ioend)->bi_end_io = faultdemo_bdev_end_bio;
+	struct bio *bio = faultdemo_ioend_bio(ioend);
+
+	if (!READ_ONCE(faultdemo_iomap_end_io))
+		cmpxchg(&faultdemo_iomap_end_io, NULL, bio->bi_end_io);
+	if (bio->bi_end_io == READ_ONCE(faultdemo_iomap_end_io))
+		bio->bi_end_io = faultdemo_bdev_end_bio;
 	return status;
 }
 
@@ -167,20 +145,74 @@ static const struct iomap_writeback_ops faultdemo_bdev_writeback_ops = {
 	.prepare_ioend	= faultdemo_bdev_prepare_ioend,
 };
 
+/*
+ * Reads are bios of our own: the data area is the device 1:1, so a run of
+ * folios at consecutive offsets is one bio at the same sectors, and that
+ * is the whole job; it costs fewer instructions per page than
+ * iomap_readahead(), whose per-block machinery a 1:1 mapping does not
+ * need. The completion runs in any context: the folio becomes uptodate
+ * (or stays not uptodate on an error, which filemap_fault() and
+ * filemap_read() turn into SIGBUS and EIO) and is unlocked, which wakes
+ * the fault waiting for it.
+ */
+static void faultdemo_bdev_read_end_io(struct bio *bio)
+{
+	bool ok = !bio->bi_status;
+	struct folio_iter fi;
+
+	bio_for_each_folio_all(fi, bio) {
+		if (ok)
+			folio_mark_uptodate(fi.folio);
+		folio_unlock(fi.folio);
+	}
+	bio_put(bio);
+}
+
+/*
+ * Add a locked folio to @bio if it continues it, else submit @bio and
+ * start a new one for up to @left folios. Returns the bio to go on with.
+ */
+static struct bio *faultdemo_bdev_read_add(struct bio *bio, struct folio *folio,
+					   unsigned long left, blk_opf_t opf)
+{
+	sector_t sector = folio_pos(folio) >> SECTOR_SHIFT;
+	gfp_t gfp = mapping_gfp_constraint(folio->mapping, GFP_KERNEL);
+
+	if (bio && bio_end_sector(bio) == sector &&
+	    bio_add_page(bio, &folio->page, folio_size(folio), 0))
+		return bio;
+	if (bio)
+		submit_bio(bio);
+	/* From the bioset's mempool: cannot fail with a sleeping gfp. */
+	bio = bio_alloc(faultdemo_bdev_dev(), bio_max_segs(left), opf, gfp);
+	bio->bi_iter.bi_sector = sector;
+	bio->bi_end_io = faultdemo_bdev_read_end_io;
+	__bio_add_page(bio, &folio->page, folio_size(folio), 0);
+	return bio;
+}
+
 static int faultdemo_bdev_read_folio(struct file *file, struct folio *folio)
 {
 	faultdemo_stat_add(FAULTDEMO_STAT_PAGES_READ, folio_nr_pages(folio));
-	return iomap_read_folio(folio, &faultdemo_bdev_iomap_ops);
+	submit_bio(faultdemo_bdev_read_add(NULL, folio, 1, REQ_OP_READ));
+	return 0;
 }
 
 /* Read-ahead and read-around, the faulting page included. */
 static void faultdemo_bdev_readahead(struct readahead_control *rac)
 {
-	unsigned long nr = readahead_count(rac);
+	unsigned long nr = readahead_count(rac), left = nr;
+	struct bio *bio = NULL;
+	struct folio *folio;
 
 	faultdemo_stat_add(FAULTDEMO_STAT_PAGES_READ, nr);
 	faultdemo_stat_add(FAULTDEMO_STAT_READAHEAD, nr);
-	iomap_readahead(rac, &faultdemo_bdev_iomap_ops);
+	/* readahead_folio(): locked, in the cache, our reference dropped */
+	while ((folio = readahead_folio(rac)))
+		bio = faultdemo_bdev_read_add(bio, folio, left--,
+					      REQ_OP_READ | REQ_RAHEAD);
+	if (bio)
+		submit_bio(bio);
 }
 
 static int faultdemo_bdev_writepages(struct address_space *mapping,
@@ -194,7 +226,7 @@ static int faultdemo_bdev_writepages(struct address_space *mapping,
 
 /*
  * No ->writepage: reclaim does not write our folios itself, it leaves
- * dirty ones to the flusher (pageout() keeps them), as for XFS or ext4.
+ * dirty ones to the flusher (pageout() keeps them), as for XFS.
  * With one block per page, iomap never attaches state to a folio, so
  * dirtying is filemap_dirty_folio() and migration filemap_migrate_folio().
  */
@@ -317,7 +349,7 @@ int faultdemo_bdev_open(const char *path, u64 *bytes)
 	unsigned int lbs;
 	int err;
 
-	err = faultdemo_bdev_get(&faultdemo_bdev.ref, path, &faultdemo_bdev);
+	err = faultdemo_bdev_get(&faultdemo_bdev, path, &faultdemo_bdev);
 	if (err) {
 		pr_err("backing=%s: %s (%pe)\n", path,
 		       faultdemo_bdev_open_hint(err), ERR_PTR(err));
@@ -334,20 +366,10 @@ int faultdemo_bdev_open(const char *path, u64 *bytes)
 		goto put;
 	}
 
-	/* In the reclaim path: writeback completions must always progress. */
-	faultdemo_bdev.wq = alloc_workqueue("faultdemo-wb", WQ_MEM_RECLAIM, 0);
-	if (!faultdemo_bdev.wq) {
-		err = -ENOMEM;
-		goto put;
-	}
-	spin_lock_init(&faultdemo_bdev.ioend_lock);
-	INIT_LIST_HEAD(&faultdemo_bdev.ioends);
-	INIT_WORK(&faultdemo_bdev.ioend_work, faultdemo_bdev_ioend_work);
-
 	*bytes = bdev_nr_bytes(bdev);
 	return 0;
 put:
-	faultdemo_bdev_put(&faultdemo_bdev.ref, &faultdemo_bdev);
+	faultdemo_bdev_put(&faultdemo_bdev, &faultdemo_bdev);
 	return err;
 }
 
@@ -355,7 +377,7 @@ put:
  * faultdemo_bdev_shutdown() - write everything back before the store goes
  *
  * evict() would drop dirty pages silently, so write them back, wait for
- * every write and its completion, and flush the device's write cache.
+ * every write, and flush the device's write cache.
  * An error is reported in the kernel log: the data it concerns is not on
  * the device.
  *
@@ -365,14 +387,16 @@ put:
  */
 int faultdemo_bdev_shutdown(void)
 {
-	int err, flush_err;
+	struct address_space *mapping = faultdemo_mapping();
+	int err, wait_err, flush_err;
 
-	err = filemap_write_and_wait(faultdemo_mapping());
+	err = filemap_fdatawrite(mapping);
+	/* Wait whatever the write returned: the inode goes next. */
+	wait_err = filemap_fdatawait_keep_errors(mapping);
+	err = err ?: wait_err;
 	if (err)
 		pr_err("writing back the data area failed (%pe): pages whose write failed are not on the device\n",
 		       ERR_PTR(err));
-	/* Every write has ended; let the last completions finish. */
-	flush_workqueue(faultdemo_bdev.wq);
 
 	flush_err = blkdev_issue_flush(faultdemo_bdev_dev());
 	if (flush_err)
@@ -388,7 +412,5 @@ int faultdemo_bdev_shutdown(void)
  */
 void faultdemo_bdev_close(void)
 {
-	destroy_workqueue(faultdemo_bdev.wq);
-	faultdemo_bdev.wq = NULL;
-	faultdemo_bdev_put(&faultdemo_bdev.ref, &faultdemo_bdev);
+	faultdemo_bdev_put(&faultdemo_bdev, &faultdemo_bdev);
 }
