@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 	};
 	struct result cold[K_NR][2] = { 0 }, wb[K_NR] = { 0 };
 	char path[4096], bdi[64] = "", ext4_bdi[64];
-	int fd[K_NR], c, k, rep, random;
+	int fd[K_NR], c, i, k, rep, random;
 	struct stat st;
 	char *end;
 
@@ -309,9 +309,13 @@ int main(int argc, char **argv)
 		fill(fd[k]);
 	printf("# backing_bench: %zu MiB, %d reps; bdis %s and %s\n",
 	       opt.size / MIB, opt.reps, bdi, ext4_bdi);
-	/* one repetition of each in turn, so a slow spell hits all alike */
+	/*
+	 * One repetition of each in turn, each kind first every other time,
+	 * so that a slow spell or a drift of the host hits both alike.
+	 */
 	for (rep = 0; rep < opt.reps; rep++)
-		for (k = 0; k < K_NR; k++) {
+		for (i = 0; i < K_NR; i++) {
+			k = (i + rep) % K_NR;
 			for (random = 0; random < 2; random++)
 				cold_read(fd[k], &cold[k][random], random);
 			writeback(fd[k], &wb[k], rep);

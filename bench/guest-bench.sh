@@ -6,7 +6,8 @@
 # then reload faultdemo with the second half of the disk behind it and run
 # backing_bench (faultdemo_block against ext4 on the same disk, with
 # $FAULTDEMO_BENCH_BLOCK as its options); print the CSV between marker
-# lines (the guest's files vanish with it).
+# lines (the guest's files vanish with it). FAULTDEMO_BENCH_RAMDISK=1: a
+# RAM disk (brd) instead of the scratch disk.
 #
 # Usage: guest-bench.sh KO BENCH [faultdemo_bench options...]
 set -eu
@@ -23,12 +24,19 @@ insmod "$ko" $ko_args
 [ -f /sys/kernel/debug/fault_around_bytes ] ||
 	mount -t debugfs debugfs /sys/kernel/debug
 ext4=
-if [ -n "${FAULTDEMO_DISK:-}" ] && [ -b "$FAULTDEMO_DISK" ]; then
+disk=${FAULTDEMO_DISK:-}
+if [ "${FAULTDEMO_BENCH_RAMDISK:-0}" = 1 ]; then
+	# a RAM disk: I/O completes inside submit_bio(), nothing waits for a
+	# device, so the instruction count of a disk-bound row repeats too
+	modprobe brd rd_nr=1 rd_size=2097152
+	disk=/dev/ram0
+fi
+if [ -n "$disk" ] && [ -b "$disk" ]; then
 	# two halves of one disk through the same device-mapper layer
 	modprobe dm-mod 2>/dev/null || true
-	half=$(($(cat "/sys/class/block/${FAULTDEMO_DISK##*/}/size") / 2))
-	DM_DISABLE_UDEV=1 dmsetup create fdbench-ext4 --table "0 $half linear $FAULTDEMO_DISK 0"
-	DM_DISABLE_UDEV=1 dmsetup create fdbench-block --table "0 $half linear $FAULTDEMO_DISK $half"
+	half=$(($(cat "/sys/class/block/${disk##*/}/size") / 2))
+	DM_DISABLE_UDEV=1 dmsetup create fdbench-ext4 --table "0 $half linear $disk 0"
+	DM_DISABLE_UDEV=1 dmsetup create fdbench-block --table "0 $half linear $disk $half"
 	modprobe ext4 2>/dev/null || true
 	mkfs.ext4 -q -F /dev/mapper/fdbench-ext4
 	mkdir -p "$mnt"
