@@ -21,8 +21,13 @@
  *   balance_dirty_pages() see the inode, and read-ahead is sized by
  *   /sys/class/bdi/<bdi>/read_ahead_kb. The inode comes from new_inode(),
  *   which puts it on the superblock's inode list (drop_caches walks it),
- *   and is fake-hashed, since __mark_inode_dirty() ignores unhashed
- *   inodes (jfs's and xfs's internal inodes do the same).
+ *   and is hashed, since __mark_inode_dirty() ignores unhashed inodes.
+ *   Really hashed, not inode_fake_hash()ed as jfs's internal inodes
+ *   are: evict() does not undo a fake hash, and inode_init_always() does
+ *   not reset i_hash, so the next inode the shared inode cache builds in
+ *   that memory (a pipe's, say) would look hashed, skip eviction on its
+ *   last iput() and never be freed. (jfs and xfs have inode caches of
+ *   their own; ours is the kernel's.)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -144,7 +149,7 @@ static struct inode *faultdemo_cache_new_inode(struct super_block *sb)
 	inode->i_ino = get_next_ino();
 	inode->i_mode = S_IFREG | 0600;
 	inode->i_flags |= S_PRIVATE;
-	inode_fake_hash(inode);
+	insert_inode_hash(inode);
 	return inode;
 }
 
