@@ -17,7 +17,7 @@
 # Usage: scripts/bench.sh [KVER-OR-SERIES...]   (default: every supported kernel)
 #
 # Results: $FAULTDEMO_CACHE/bench/<kver>/{results.csv,bench.log,*.png}
-# Sizes (the defaults fit both kernels in about 10 minutes under TCG):
+# Sizes (the defaults fit both kernels in about 22 minutes under TCG):
 #   FAULTDEMO_BENCH_SIZE        main region (default 256M)
 #   FAULTDEMO_BENCH_REPS        repetitions of the main tests (default 3)
 #   FAULTDEMO_BENCH_SWEEP_SIZE  region of the sweeps and scaling (default 256M)
