@@ -10,6 +10,7 @@
 
 #include <linux/blkdev.h>
 #include <linux/fs.h>
+#include <linux/huge_mm.h>
 #include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -295,12 +296,125 @@ static inline ssize_t faultdemo_iomap_buffered_write(struct kiocb *iocb,
 #endif
 
 /*
+ * ->write_begin hands back a page on 6.1, which is the page at pos even
+ * inside a large folio (a tail page), and a folio from 6.12 on ("fs:
+ * Convert aops->write_begin to take a folio"); ->write_end likewise. The
+ * RAM store's own pair works on folios; these adapt it to the kernel's
+ * prototypes. (6.1's simple_write_end() reads page->mapping, which is not
+ * the mapping for a tail page: a write() inside a large folio would oops.)
+ */
+int faultdemo_ram_write_begin(struct address_space *mapping, loff_t pos,
+			      struct folio **foliop);
+int faultdemo_ram_write_end(struct folio *folio, unsigned int copied);
+
+#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+static inline int faultdemo_write_begin(struct file *file,
+					struct address_space *mapping,
+					loff_t pos, unsigned int len,
+					struct folio **foliop, void **fsdata)
+{
+	return faultdemo_ram_write_begin(mapping, pos, foliop);
+}
+
+static inline int faultdemo_write_end(struct file *file,
+				      struct address_space *mapping,
+				      loff_t pos, unsigned int len,
+				      unsigned int copied, struct folio *folio,
+				      void *fsdata)
+{
+	return faultdemo_ram_write_end(folio, copied);
+}
+#else
+static inline int faultdemo_write_begin(struct file *file,
+					struct address_space *mapping,
+					loff_t pos, unsigned int len,
+					struct page **pagep, void **fsdata)
+{
+	struct folio *folio;
+	int err = faultdemo_ram_write_begin(mapping, pos, &folio);
+
+	if (!err)
+		*pagep = folio_file_page(folio, pos >> PAGE_SHIFT);
+	return err;
+}
+
+static inline int faultdemo_write_end(struct file *file,
+				      struct address_space *mapping,
+				      loff_t pos, unsigned int len,
+				      unsigned int copied, struct page *page,
+				      void *fsdata)
+{
+	return faultdemo_ram_write_end(page_folio(page), copied);
+}
+#endif
+
+/*
+ * Let the page cache hold folios of up to @order pages, so that read()'s
+ * read-ahead allocates them too. From 6.11 a mapping has a range of
+ * orders ("fs: Allow fine-grained control of folio sizes"); 6.1 has only
+ * mapping_set_large_folios(), "up to MAX_PAGECACHE_ORDER", so it is set
+ * only when that is what was asked for: read-ahead must never allocate a
+ * folio larger than folio_order.
+ */
+static inline void faultdemo_mapping_set_folio_order(struct address_space *mapping,
+						     unsigned int order)
+{
+#if FAULTDEMO_KERNEL_GE(6, 11, 0)
+	if (order)
+		mapping_set_folio_order_range(mapping, 0, order);
+#else
+	if (order && order == MAX_PAGECACHE_ORDER)
+		mapping_set_large_folios(mapping);
+#endif
+}
+
+/*
+ * Whether finish_fault() will map the folio that .fault just handed out
+ * (vmf->page, locked) with one PMD, through do_set_pmd(). The core gives
+ * no sign afterwards, so the counter of PMD mappings made by .fault
+ * repeats its conditions: not a private write (that maps a copy), an
+ * empty PMD, a PMD-sized folio, and a VMA that covers the 2 MiB around
+ * the address with vm_pgoff congruent to it (transhuge_vma_suitable(),
+ * thp_vma_suitable_order() from 6.8). From 6.12 do_set_pmd() also gives
+ * up for VM_NOHUGEPAGE and PR_SET_THP_DISABLE ("mm: don't install PMD
+ * mappings when THPs are disabled by the hw/process/vma"); 6.1 maps such
+ * a VMA by PMD all the same. Not foreseen, so counted although no PMD is
+ * made: a concurrent fault filling the PMD first, a hardware-poisoned
+ * page in the folio. (A folio crossing i_size, which 6.12 also refuses,
+ * never exists in the store.)
+ */
+static inline bool faultdemo_fault_maps_pmd(struct vm_fault *vmf)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & HPAGE_PMD_MASK;
+
+	if (vmf->cow_page || !pmd_none(READ_ONCE(*vmf->pmd)) ||
+	    folio_order(page_folio(vmf->page)) != HPAGE_PMD_ORDER)
+		return false;
+#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+	if (vma_thp_disabled(vma, vma->vm_flags))
+		return false;
+#endif
+#if FAULTDEMO_KERNEL_GE(6, 8, 0)
+	return thp_vma_suitable_order(vma, haddr, PMD_ORDER);
+#else
+	return transhuge_vma_suitable(vma, haddr);
+#endif
+#else
+	return false;
+#endif
+}
+
+/*
  * Not shims, but traps checked in both trees:
  * - alloc_pages_exact() and filemap_alloc_folio() are macros over the
  *   *_noprof() exports in 6.12 (memory allocation profiling); calling them
  *   by their plain names works on both.
- * - ram_aops and alloc_anon_inode() exist and behave the same on both
- *   (read_folio zero-fills, dirty_folio is noop_dirty_folio).
+ * - alloc_anon_inode() exists and behaves the same on both.
+ * - filemap_add_folio() wants the index aligned to the folio's size, and
+ *   a PMD-sized page-cache folio is mapped by one PMD on both, from
+ *   fault-around (filemap_map_pmd()) and from .fault (finish_fault()).
  * - filemap_fault() drops mmap_lock on 6.1, the per-VMA lock on 6.12
  *   (release_fault_lock()), before it waits for I/O, and returns
  *   VM_FAULT_RETRY; the per-VMA lock does not exist on Debian's 6.1.

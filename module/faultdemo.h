@@ -23,6 +23,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/percpu.h>
 #include <linux/sizes.h>
 #include <linux/sysfs.h>
@@ -41,10 +42,16 @@
 #define FAULTDEMO_RESERVED_SIZE_MAX	SZ_4M
 #define FAULTDEMO_READAHEAD_MAX		1024U
 #define FAULTDEMO_BACKING_MAX		256	/* bytes in the path, NUL included */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define FAULTDEMO_FOLIO_ORDER_MAX	((unsigned int)MAX_PAGECACHE_ORDER)
+#else
+#define FAULTDEMO_FOLIO_ORDER_MAX	0U
+#endif
 
 /*
- * Module parameters. faultdemo_size, faultdemo_reserved_size and
- * faultdemo_backing are set while the module loads (0444); module init
+ * Module parameters. faultdemo_size, faultdemo_reserved_size,
+ * faultdemo_backing and faultdemo_folio_order are set while the module
+ * loads (0444); module init
  * settles faultdemo_size (see faultdemo_params_settle()) before the device
  * exists, and nothing changes them afterwards, so they are read without
  * locking. faultdemo_readahead and faultdemo_fault_around are
@@ -57,6 +64,7 @@ extern u64 faultdemo_reserved_size;
 extern unsigned int faultdemo_readahead;
 extern bool faultdemo_fault_around;
 extern char faultdemo_backing[FAULTDEMO_BACKING_MAX];
+extern unsigned int faultdemo_folio_order;
 
 static inline unsigned int faultdemo_readahead_pages(void)
 {
@@ -85,6 +93,8 @@ enum faultdemo_stat_item {
 	FAULTDEMO_STAT_PAGES_READ,	/* pages read from the device */
 	FAULTDEMO_STAT_PAGES_WRITTEN,	/* pages written to the device */
 	FAULTDEMO_STAT_WRITEBACK_ERRORS, /* write I/Os that failed */
+	FAULTDEMO_STAT_FAULT_PMD,	/* .fault whose folio the core maps by PMD */
+	FAULTDEMO_STAT_MAP_PAGES_PMD,	/* .map_pages that mapped a PMD */
 	FAULTDEMO_STAT_NR,
 };
 
@@ -187,6 +197,7 @@ static inline const struct faultdemo_backend *faultdemo_backend(void)
 int faultdemo_cache_init(const struct faultdemo_backend *backend);
 void faultdemo_cache_exit(void);
 struct folio *faultdemo_cache_lock_cached(pgoff_t index);
+void faultdemo_cache_count_folios(unsigned long *count, unsigned int nr);
 const char *faultdemo_cache_bdi_name(void);
 
 /* The block backend's device (faultdemo_bdev.c). */

@@ -37,6 +37,7 @@
 #include <linux/fs_context.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
+#include <linux/pagevec.h>
 #include <linux/statfs.h>
 
 #include "compat.h"
@@ -242,6 +243,30 @@ struct folio *faultdemo_cache_lock_cached(pgoff_t index)
 		/* Removed from the cache while we waited? Look again. */
 		folio_unlock(folio);
 		folio_put(folio);
+	}
+}
+
+/**
+ * faultdemo_cache_count_folios() - count the cached folios by order
+ * @count:	one counter per order, zeroed by the caller
+ * @nr:		entries in @count; larger orders are counted in the last
+ *
+ * Context: process context, may sleep. Not a snapshot: folios inserted,
+ * split or evicted meanwhile may or may not be counted.
+ */
+void faultdemo_cache_count_folios(unsigned long *count, unsigned int nr)
+{
+	struct address_space *mapping = faultdemo_mapping();
+	struct folio_batch fbatch;
+	pgoff_t index = 0;
+	unsigned int i;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, ULONG_MAX, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++)
+			count[min(folio_order(fbatch.folios[i]), nr - 1)]++;
+		folio_batch_release(&fbatch);
+		cond_resched();
 	}
 }
 

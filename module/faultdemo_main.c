@@ -151,13 +151,14 @@ static long faultdemo_ioc_get_geometry(struct faultdemo_geometry __user *ugeo)
 {
 	struct faultdemo_geometry geo;
 
-	memset(&geo, 0, sizeof(geo));	/* __pad, and any hole */
+	memset(&geo, 0, sizeof(geo));	/* any hole */
 	geo.size = faultdemo_size;
 	geo.reserved_size = faultdemo_reserved_size;
 	geo.reserved_offset = FAULTDEMO_RESERVED_OFFSET;
 	geo.page_size = PAGE_SIZE;
 	geo.readahead = faultdemo_readahead_pages();
 	geo.fault_around = faultdemo_fault_around_enabled();
+	geo.folio_order = faultdemo_folio_order;
 
 	if (copy_to_user(ugeo, &geo, sizeof(geo)))
 		return -EFAULT;

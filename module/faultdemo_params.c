@@ -24,6 +24,7 @@ u64 faultdemo_reserved_size = SZ_1M;
 unsigned int faultdemo_readahead = 15;
 bool faultdemo_fault_around = true;
 char faultdemo_backing[FAULTDEMO_BACKING_MAX];
+unsigned int faultdemo_folio_order;
 
 /* size= was given: with backing=, it then need not be the device's size. */
 static bool faultdemo_size_given;
@@ -163,7 +164,8 @@ static int faultdemo_set_fault_around(const char *val,
  * its size (in whole pages, at most FAULTDEMO_SIZE_MAX) and may not be
  * larger. Without one, the data area's pages live in RAM until unload and
  * can never be evicted, so size may be at most half of RAM, the default
- * size of tmpfs. The parameter then shows the size in effect.
+ * size of tmpfs. The parameter then shows the size in effect. Large folios
+ * (folio_order=) are for the RAM store only.
  *
  * Context: module init, before the store exists.
  * Return: 0, or -EINVAL with a message naming both sizes.
@@ -173,6 +175,11 @@ int faultdemo_params_settle(u64 device_bytes)
 	u64 usable, ram;
 
 	if (faultdemo_backing[0]) {
+		if (faultdemo_folio_order) {
+			pr_err("folio_order=%u: large folios are for the RAM store only; load with backing= and folio_order=0\n",
+			       faultdemo_folio_order);
+			return -EINVAL;
+		}
 		usable = min_t(u64, round_down(device_bytes, PAGE_SIZE),
 			       FAULTDEMO_SIZE_MAX);
 		if (usable < FAULTDEMO_SIZE_MIN) {
@@ -203,6 +210,31 @@ int faultdemo_params_settle(u64 device_bytes)
 	return 0;
 }
 
+/*
+ * 0, or 2..FAULTDEMO_FOLIO_ORDER_MAX. Order 1 is refused: 6.1 cannot
+ * allocate an order-1 page-cache folio (no room for the large-folio
+ * metadata), and on x86-64 it would gain nothing over order 2.
+ */
+static int faultdemo_set_folio_order(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned int order;
+
+	if (!val || kstrtouint(val, 0, &order) || order == 1 ||
+	    order > FAULTDEMO_FOLIO_ORDER_MAX) {
+		if (FAULTDEMO_FOLIO_ORDER_MAX)
+			pr_err("folio_order=%.*s: must be 0 or in [2, %u]\n",
+			       faultdemo_val_len(val), val ?: "",
+			       FAULTDEMO_FOLIO_ORDER_MAX);
+		else
+			pr_err("folio_order=%.*s: must be 0: this kernel has no CONFIG_TRANSPARENT_HUGEPAGE\n",
+			       faultdemo_val_len(val), val ?: "");
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = order;
+	return 0;
+}
+
 static const struct kernel_param_ops faultdemo_size_ops = {
 	.set = faultdemo_set_size,
 	.get = param_get_ullong,
@@ -215,6 +247,11 @@ static const struct kernel_param_ops faultdemo_reserved_size_ops = {
 
 static const struct kernel_param_ops faultdemo_readahead_ops = {
 	.set = faultdemo_set_readahead,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops faultdemo_folio_order_ops = {
+	.set = faultdemo_set_folio_order,
 	.get = param_get_uint,
 };
 
@@ -251,3 +288,9 @@ module_param_cb(fault_around, &faultdemo_fault_around_ops,
 __MODULE_PARM_TYPE(fault_around, "bool");
 MODULE_PARM_DESC(fault_around,
 		 "Give new mappings of the data area a .map_pages handler (fault-around) (default Y). Writable at runtime; affects mappings created afterwards.");
+
+module_param_cb(folio_order, &faultdemo_folio_order_ops,
+		&faultdemo_folio_order, 0444);
+__MODULE_PARM_TYPE(folio_order, "uint");
+MODULE_PARM_DESC(folio_order,
+		 "Largest folio the RAM store allocates, as a page order: 0 (default, one page per folio) or 2..9 (9 = 2 MiB on x86-64, mapped by one PMD: one fault per 2 MiB, one .page_mkwrite per folio). Falls back to smaller folios when memory is short and at the end of the data area. Not with backing=. 0 only without CONFIG_TRANSPARENT_HUGEPAGE. Read-only after load.");

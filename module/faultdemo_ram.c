@@ -3,11 +3,15 @@
  * faultdemo: the RAM backend, used when no backing device is given.
  *
  * There is nothing behind the page cache: it is the only copy of the
- * data. Hence ram_aops (a folio never written reads as zeroes, dirtying
- * is noop_dirty_folio() because there is nothing to write back to), an
- * unevictable mapping (reclaim must never drop a folio, dirty or not), a
- * miss path of our own that inserts zeroed folios, with read-ahead that
- * inserts more, and a "clean" that only write-protects.
+ * data. Hence address-space operations like ramfs's (a folio never
+ * written reads as zeroes, dirtying is noop_dirty_folio() because there
+ * is nothing to write back to), an unevictable mapping (reclaim must
+ * never drop a folio, dirty or not), a miss path of our own that inserts
+ * zeroed folios of up to folio_order, with read-ahead that inserts more,
+ * and a "clean" that only write-protects.
+ *
+ * Large folios: a PMD-sized one is mapped by one PMD, from fault-around
+ * and from .fault, with no help from us (doc/design.md).
  */
 #include <linux/err.h>
 #include <linux/fs.h>
@@ -26,53 +30,118 @@ static void faultdemo_ram_init_inode(struct inode *inode)
 	struct address_space *mapping = inode->i_mapping;
 
 	/*
-	 * Not __GFP_MOVABLE: ram_aops has no ->migrate_folio and a dirty folio
+	 * Not __GFP_MOVABLE: there is no ->migrate_folio and a dirty folio
 	 * cannot be written back, so migration would fail on it (as ramfs).
 	 */
 	mapping_set_gfp_mask(mapping, GFP_HIGHUSER);
 	/* The page cache is the only copy: reclaim must never drop a folio. */
 	mapping_set_unevictable(mapping);
+	faultdemo_mapping_set_folio_order(mapping, faultdemo_folio_order);
 }
 
 /*
- * Insert up to @nr zeroed, uptodate, unlocked folios after the faulting
- * page, skipping the ones already cached, so that the next fault's
- * fault-around finds them. Opportunistic: the allocation gives up early
- * (__GFP_NORETRY) and quietly, and the first failure ends it.
+ * The order of a folio to create around @index: the largest that is at
+ * most @max, not 1 (see faultdemo_set_folio_order()), and whose aligned
+ * range lies inside the data area, so that no folio ever crosses its end
+ * (6.1 would map such a folio by PMD past i_size).
+ */
+static unsigned int faultdemo_ram_fit_order(pgoff_t index, unsigned int max)
+{
+	unsigned int order;
+
+	for (order = max; order > 1; order--)
+		if (round_down(index, 1UL << order) + (1UL << order) <=
+		    faultdemo_store.pages)
+			return order;
+	return 0;
+}
+
+/* The next order to try after @order failed. */
+static unsigned int faultdemo_ram_lower_order(unsigned int order)
+{
+	return order > 2 ? order - 1 : 0;
+}
+
+/*
+ * A new folio of 2^@order pages, zeroed (never anything stale) and so up
+ * to date before anyone can see it. A large folio is an optimisation:
+ * its allocation fails fast and quietly, without direct reclaim above
+ * PAGE_ALLOC_COSTLY_ORDER (as for a THP fault without MADV_HUGEPAGE), and
+ * the caller falls back to a smaller one.
+ */
+static struct folio *faultdemo_ram_alloc(gfp_t gfp, unsigned int order)
+{
+	struct folio *folio;
+
+	if (order) {
+		gfp |= __GFP_NORETRY | __GFP_NOWARN;
+		if (order > PAGE_ALLOC_COSTLY_ORDER)
+			gfp &= ~__GFP_DIRECT_RECLAIM;
+	}
+	folio = filemap_alloc_folio(gfp | __GFP_ZERO, order);
+	if (folio)
+		folio_mark_uptodate(folio);
+	return folio;
+}
+
+/*
+ * Insert @folio at the aligned start of its range around @index. For a
+ * large folio the memcg charge also gives up instead of reclaiming hard or
+ * OOM-killing (__GFP_NORETRY): -ENOMEM then means "try smaller". -EEXIST:
+ * some page of the range is cached already.
+ */
+static int faultdemo_ram_add(struct address_space *mapping,
+			     struct folio *folio, pgoff_t index, gfp_t gfp)
+{
+	unsigned int order = folio_order(folio);
+
+	if (order)
+		gfp |= __GFP_NORETRY | __GFP_NOWARN;
+	return filemap_add_folio(mapping, folio,
+				 round_down(index, 1UL << order), gfp);
+}
+
+/*
+ * Insert zeroed, uptodate, unlocked folios from @index on, skipping what
+ * is cached, until page @last is covered, so that the next fault's
+ * fault-around finds them. Each folio is as large as folio_order and the
+ * end of the data area allow. Opportunistic: the first failure ends it.
  *
  * Caller holds the invalidate_lock shared.
  */
 static void faultdemo_ram_readahead(struct address_space *mapping,
-				    pgoff_t index, unsigned int nr)
+				    pgoff_t index, pgoff_t last)
 {
-	pgoff_t end = faultdemo_store.pages;
 	gfp_t gfp = readahead_gfp_mask(mapping);
 	unsigned long added = 0;
 	struct folio *folio;
+	unsigned int order;
 	int err;
 
-	for (; nr && index < end; nr--, index++) {
+	last = min(last, faultdemo_store.pages - 1);
+	while (index <= last) {
 		folio = faultdemo_filemap_get_folio(mapping, index);
 		if (folio) {
+			index = folio_next_index(folio);
 			folio_put(folio);
 			continue;
 		}
 
-		folio = filemap_alloc_folio(gfp | __GFP_ZERO, 0);
+		order = faultdemo_ram_fit_order(index, faultdemo_folio_order);
+		folio = faultdemo_ram_alloc(gfp, order);
 		if (!folio)
 			break;
-		/* Zeroed: up to date before anyone can see it. */
-		folio_mark_uptodate(folio);
-		err = filemap_add_folio(mapping, folio, index, gfp);
+		err = faultdemo_ram_add(mapping, folio, index, gfp);
 		if (!err) {
 			/* filemap_add_folio() returns it locked */
 			folio_unlock(folio);
-			added++;
+			added += folio_nr_pages(folio);
+			index = folio_next_index(folio);
 		}
 		/* On success the page cache holds its own reference. */
 		folio_put(folio);
-		/* -EEXIST: someone else inserted it meanwhile, fine. */
-		if (err && err != -EEXIST)
+		/* -EEXIST: someone else inserted part of it meanwhile. */
+		if (err)
 			break;
 	}
 
@@ -81,9 +150,9 @@ static void faultdemo_ram_readahead(struct address_space *mapping,
 }
 
 /*
- * The cached folio at @index, locked. Whoever inserted it (read_folio,
- * write_begin/end, us) made it uptodate before unlocking it. Should that
- * ever fail, read it the ram_aops way: as zeroes.
+ * The cached folio at @index, locked. Whoever inserted it (us, or read()'s
+ * read-ahead through ->read_folio) made it uptodate before unlocking it.
+ * Should that ever fail, read it as the RAM store reads: as zeroes.
  */
 static struct folio *faultdemo_ram_lock_cached(pgoff_t index)
 {
@@ -98,14 +167,18 @@ static struct folio *faultdemo_ram_lock_cached(pgoff_t index)
 }
 
 /*
- * Look up the folio at @index, creating it on a miss. Returns it locked
- * and with a reference, or an ERR_PTR.
+ * Look up the folio at @index, creating it on a miss: the largest that
+ * fits (faultdemo_ram_fit_order()), then smaller ones while memory is
+ * short or part of the range is cached already. Returns it locked and with
+ * a reference, or an ERR_PTR.
  *
  * Caller holds the invalidate_lock shared.
  */
 static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 						  pgoff_t index, gfp_t gfp)
 {
+	unsigned int order = faultdemo_ram_fit_order(index,
+						     faultdemo_folio_order);
 	struct folio *folio;
 	int err;
 
@@ -114,67 +187,160 @@ static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 		if (folio)
 			return folio;
 
-		/*
-		 * A miss: a fresh zeroed page from the buddy allocator, never
-		 * anything stale. Marked uptodate before it becomes visible.
-		 */
-		folio = filemap_alloc_folio(gfp | __GFP_ZERO, 0);
-		if (!folio)
-			return ERR_PTR(-ENOMEM);
-		folio_mark_uptodate(folio);
+		folio = faultdemo_ram_alloc(gfp, order);
+		if (!folio) {
+			if (!order)
+				return ERR_PTR(-ENOMEM);
+			order = faultdemo_ram_lower_order(order);
+			continue;
+		}
 
-		err = filemap_add_folio(mapping, folio, index, gfp);
+		err = faultdemo_ram_add(mapping, folio, index, gfp);
 		if (!err)
 			return folio;	/* locked by filemap_add_folio() */
 		folio_put(folio);
-		if (err != -EEXIST)
+		if (err != -EEXIST && (err != -ENOMEM || !order))
 			return ERR_PTR(err);
 		/*
-		 * -EEXIST: a concurrent fault, read() or write() inserted
-		 * the page first. Use theirs: a second copy in the cache
-		 * would lose whatever was written to the first.
+		 * -EEXIST at order 0: a concurrent fault, read() or write()
+		 * inserted the page first. Use theirs: a second copy in the
+		 * cache would lose whatever was written to the first. For a
+		 * large folio it may also be a smaller folio elsewhere in
+		 * the range: look again, then try smaller.
 		 */
+		order = faultdemo_ram_lower_order(order);
 	}
 }
 
 /*
+ * The folio at @index, locked, created on a miss under the
+ * invalidate_lock held shared, as filemap_fault() does: faults, read()
+ * and write() create folios concurrently and resolve races with -EEXIST,
+ * while anything that removes folios from the cache would take it
+ * exclusive (nothing does: i_size never changes). A hit needs no
+ * invalidate_lock: every fault on a cached page would otherwise bounce
+ * the rwsem's cache line between CPUs. @readahead pages after @index are
+ * inserted first, so that no folio lock is held while allocating them.
+ */
+static struct folio *faultdemo_ram_get_locked(pgoff_t index, gfp_t gfp,
+					      unsigned int readahead)
+{
+	struct address_space *mapping = faultdemo_mapping();
+	struct folio *folio;
+	unsigned int order;
+
+	folio = faultdemo_ram_lock_cached(index);
+	if (folio)
+		return folio;
+
+	filemap_invalidate_lock_shared(mapping);
+	if (readahead) {
+		/* after the folio that will hold @index, if all goes well */
+		order = faultdemo_ram_fit_order(index, faultdemo_folio_order);
+		faultdemo_ram_readahead(mapping,
+					round_down(index, 1UL << order) +
+					(1UL << order), index + readahead);
+	}
+	folio = faultdemo_ram_find_or_create(mapping, index, gfp);
+	filemap_invalidate_unlock_shared(mapping);
+	return folio;
+}
+
+/*
  * .fault of the RAM store: hand the core the folio at vmf->pgoff, locked,
- * creating it on a miss. A hit needs no invalidate_lock, as in
- * filemap_fault(): every fault on a cached page would otherwise bounce the
- * rwsem's cache line between CPUs. A miss reads ahead first, so that no
- * folio lock is held while allocating, then creates the folio (or finds
- * the one a racing fault inserted), under the invalidate_lock held shared
- * as filemap_fault() does: faults, read() and write() run concurrently and
- * resolve races with -EEXIST, while anything that removes folios from the
- * cache would take it exclusive (nothing does: i_size never changes).
- * Nothing here waits for I/O, so nothing drops the fault lock: the result
- * is never VM_FAULT_RETRY or VM_FAULT_MAJOR.
+ * creating it on a miss (faultdemo_ram_get_locked()). Nothing here waits
+ * for I/O, so nothing drops the fault lock: the result is never
+ * VM_FAULT_RETRY or VM_FAULT_MAJOR.
+ *
+ * read()'s read-ahead marks a folio PG_readahead, and fault-around skips
+ * marked folios: a marked large folio would cost one .fault per page.
+ * The RAM store has no read-ahead to trigger from a fault, so the mark
+ * goes.
  */
 static vm_fault_t faultdemo_ram_fault(struct vm_fault *vmf)
 {
-	struct address_space *mapping = faultdemo_mapping();
 	pgoff_t index = vmf->pgoff;
-	unsigned int ra;
 	struct folio *folio;
 
-	folio = faultdemo_ram_lock_cached(index);
-	if (!folio) {
-		ra = faultdemo_readahead_pages();
-		filemap_invalidate_lock_shared(mapping);
-		if (ra)
-			faultdemo_ram_readahead(mapping, index + 1, ra);
-		folio = faultdemo_ram_find_or_create(mapping, index,
-						     vmf->gfp_mask);
-		filemap_invalidate_unlock_shared(mapping);
-		if (IS_ERR(folio))
-			return vmf_error(PTR_ERR(folio));
-	}
+	folio = faultdemo_ram_get_locked(index, vmf->gfp_mask,
+					 faultdemo_readahead_pages());
+	if (IS_ERR(folio))
+		return vmf_error(PTR_ERR(folio));
 
+	if (unlikely(folio_test_readahead(folio)))
+		folio_clear_readahead(folio);
 	vmf->page = folio_file_page(folio, index);
 	return VM_FAULT_LOCKED;
 }
 
-/* write(): the page cache is written through ram_aops, as for ramfs. */
+/*
+ * ->read_folio, for read()'s read-ahead: a page never written reads as
+ * zeroes, as ramfs's does.
+ */
+static int faultdemo_ram_read_folio(struct file *file, struct folio *folio)
+{
+	folio_zero_range(folio, 0, folio_size(folio));
+	flush_dcache_folio(folio);
+	folio_mark_uptodate(folio);
+	folio_unlock(folio);
+	return 0;
+}
+
+/**
+ * faultdemo_ram_write_begin() - ->write_begin of the RAM store
+ * @mapping:	the store's mapping
+ * @pos:	first byte the write touches
+ * @foliop:	the folio that holds @pos, locked and with a reference (out)
+ *
+ * The same folio a fault would find or create, so write() and faults
+ * build the same (large) folios. It is uptodate: a short copy leaves
+ * nothing stale. compat.h adapts this to the kernel's prototype.
+ *
+ * Context: write(), inode lock held; may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int faultdemo_ram_write_begin(struct address_space *mapping, loff_t pos,
+			      struct folio **foliop)
+{
+	struct folio *folio;
+
+	folio = faultdemo_ram_get_locked(pos >> PAGE_SHIFT,
+					 mapping_gfp_mask(mapping), 0);
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	*foliop = folio;
+	return 0;
+}
+
+/**
+ * faultdemo_ram_write_end() - ->write_end of the RAM store
+ * @folio:	from faultdemo_ram_write_begin(), locked
+ * @copied:	bytes copied into it, maybe fewer than asked for
+ *
+ * Marks the folio dirty (noop_dirty_folio(): there is nothing to write
+ * back to), unlocks and releases it. i_size never changes: writes are
+ * clamped to the data area.
+ *
+ * Context: write(), inode lock held.
+ * Return: @copied.
+ */
+int faultdemo_ram_write_end(struct folio *folio, unsigned int copied)
+{
+	if (copied)
+		folio_mark_dirty(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return copied;
+}
+
+static const struct address_space_operations faultdemo_ram_aops = {
+	.read_folio	= faultdemo_ram_read_folio,
+	.write_begin	= faultdemo_write_begin,
+	.write_end	= faultdemo_write_end,
+	.dirty_folio	= noop_dirty_folio,
+};
+
+/* write(): generic_perform_write() through faultdemo_ram_aops. */
 static ssize_t faultdemo_ram_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	return faultdemo_perform_write(iocb, from);
@@ -232,7 +398,7 @@ static long faultdemo_ram_clean(struct file *file, pgoff_t first, pgoff_t last)
 
 const struct faultdemo_backend faultdemo_ram_backend = {
 	.name		= "ram",
-	.aops		= &ram_aops,
+	.aops		= &faultdemo_ram_aops,
 	.writeback	= false,
 	.init_inode	= faultdemo_ram_init_inode,
 	.fault		= faultdemo_ram_fault,

@@ -2,15 +2,19 @@
 /*
  * faultdemo: per-cpu counters and the device's sysfs attributes.
  *
- * /sys/class/misc/faultdemo/{size,backend,bdi,reserved_size,reserved_offset}
- * /sys/class/misc/faultdemo/stats/<counter>, stats/pages_cached, stats/reset
+ * /sys/class/misc/faultdemo/{size,backend,bdi,folio_order,reserved_size,
+ *                            reserved_offset}
+ * /sys/class/misc/faultdemo/stats/<counter>, stats/pages_cached,
+ * stats/folios_cached, stats/reset
  */
 #include <linux/cpumask.h>
 #include <linux/device.h>
 #include <linux/kernel.h>
+#include <linux/pagemap.h>
 #include <linux/percpu.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "faultdemo.h"
 
 DEFINE_PER_CPU(struct faultdemo_pcpu_stats, faultdemo_pcpu_stats);
@@ -87,10 +91,19 @@ static ssize_t bdi_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(bdi);
 
+/* Largest folio order the store allocates (module parameter folio_order). */
+static ssize_t folio_order_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", faultdemo_folio_order);
+}
+static DEVICE_ATTR_RO(folio_order);
+
 static struct attribute *faultdemo_dev_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_backend.attr,
 	&dev_attr_bdi.attr,
+	&dev_attr_folio_order.attr,
 	&dev_attr_reserved_size.attr,
 	&dev_attr_reserved_offset.attr,
 	NULL,
@@ -135,6 +148,8 @@ FAULTDEMO_STAT_ATTR(fault_retry, FAULTDEMO_STAT_FAULT_RETRY);
 FAULTDEMO_STAT_ATTR(pages_read, FAULTDEMO_STAT_PAGES_READ);
 FAULTDEMO_STAT_ATTR(pages_written, FAULTDEMO_STAT_PAGES_WRITTEN);
 FAULTDEMO_STAT_ATTR(writeback_errors, FAULTDEMO_STAT_WRITEBACK_ERRORS);
+FAULTDEMO_STAT_ATTR(fault_pmd, FAULTDEMO_STAT_FAULT_PMD);
+FAULTDEMO_STAT_ATTR(map_pages_pmd, FAULTDEMO_STAT_MAP_PAGES_PMD);
 
 /* Not a counter: pages in the page cache right now. */
 static ssize_t pages_cached_show(struct device *dev,
@@ -143,6 +158,29 @@ static ssize_t pages_cached_show(struct device *dev,
 	return sysfs_emit(buf, "%lu\n", READ_ONCE(faultdemo_mapping()->nrpages));
 }
 static DEVICE_ATTR_RO(pages_cached);
+
+/*
+ * Not a counter: folios in the page cache right now by order, "N0 N1 ...
+ * N9", one number per order from 0 to MAX_PAGECACHE_ORDER (9 on x86-64;
+ * just "N0" without CONFIG_TRANSPARENT_HUGEPAGE): an array of one type,
+ * as sysfs allows. Walks the cache: a read costs one visit
+ * per cached folio.
+ */
+static ssize_t folios_cached_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	unsigned long count[FAULTDEMO_MAX_PAGE_ORDER + 1] = { 0 };
+	unsigned int nr = FAULTDEMO_FOLIO_ORDER_MAX + 1, order;
+	int len = 0;
+
+	BUILD_BUG_ON(ARRAY_SIZE(count) <= FAULTDEMO_FOLIO_ORDER_MAX);
+	faultdemo_cache_count_folios(count, nr);
+	for (order = 0; order < nr; order++)
+		len += sysfs_emit_at(buf, len, "%s%lu", order ? " " : "",
+				     count[order]);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+static DEVICE_ATTR_RO(folios_cached);
 
 /* Any write zeroes all counters. */
 static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
@@ -167,7 +205,10 @@ static struct attribute *faultdemo_stats_attrs[] = {
 	&faultdemo_stat_attr_pages_read.attr.attr,
 	&faultdemo_stat_attr_pages_written.attr.attr,
 	&faultdemo_stat_attr_writeback_errors.attr.attr,
+	&faultdemo_stat_attr_fault_pmd.attr.attr,
+	&faultdemo_stat_attr_map_pages_pmd.attr.attr,
 	&dev_attr_pages_cached.attr,
+	&dev_attr_folios_cached.attr,
 	&dev_attr_reset.attr,
 	NULL,
 };

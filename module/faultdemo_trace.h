@@ -3,8 +3,12 @@
  * faultdemo tracepoints: one per vm_operations handler, so that perf,
  * trace-cmd and bpftrace see which fault path ran and what it returned.
  *
- *   faultdemo:faultdemo_fault        pgoff, kind (read/cow/shared), result
- *   faultdemo:faultdemo_map_pages    start_pgoff, end_pgoff, result
+ *   faultdemo:faultdemo_fault        pgoff, kind (read/cow/shared), order
+ *                                    of the folio handed out (0 if none),
+ *                                    pmd (the core maps it by one PMD),
+ *                                    result
+ *   faultdemo:faultdemo_map_pages    start_pgoff, end_pgoff, pmd (a PMD
+ *                                    was mapped), result
  *   faultdemo:faultdemo_page_mkwrite pgoff, result
  */
 #undef TRACE_SYSTEM
@@ -74,32 +78,38 @@ TRACE_DEFINE_ENUM(FAULTDEMO_FAULT_SHARED);
 
 TRACE_EVENT(faultdemo_fault,
 	    TP_PROTO(pgoff_t pgoff, enum faultdemo_fault_kind kind,
-		     vm_fault_t result),
-	    TP_ARGS(pgoff, kind, result),
+		     unsigned int order, bool pmd, vm_fault_t result),
+	    TP_ARGS(pgoff, kind, order, pmd, result),
 	    TP_STRUCT__entry(__field(unsigned long, pgoff)
 			     __field(unsigned int, kind)
+			     __field(unsigned int, order)
+			     __field(bool, pmd)
 			     __field(unsigned int, result)),
 	    TP_fast_assign(__entry->pgoff = pgoff;
 			   __entry->kind = kind;
+			   __entry->order = order;
+			   __entry->pmd = pmd;
 			   __entry->result = (__force unsigned int)result;),
-	    TP_printk("pgoff=%#lx kind=%s result=%s",
+	    TP_printk("pgoff=%#lx kind=%s order=%u pmd=%d result=%s",
 		      __entry->pgoff, faultdemo_show_kind(__entry->kind),
-		      faultdemo_show_result)
+		      __entry->order, __entry->pmd, faultdemo_show_result)
 );
 
 TRACE_EVENT(faultdemo_map_pages,
-	    TP_PROTO(pgoff_t start_pgoff, pgoff_t end_pgoff,
+	    TP_PROTO(pgoff_t start_pgoff, pgoff_t end_pgoff, bool pmd,
 		     vm_fault_t result),
-	    TP_ARGS(start_pgoff, end_pgoff, result),
+	    TP_ARGS(start_pgoff, end_pgoff, pmd, result),
 	    TP_STRUCT__entry(__field(unsigned long, start_pgoff)
 			     __field(unsigned long, end_pgoff)
+			     __field(bool, pmd)
 			     __field(unsigned int, result)),
 	    TP_fast_assign(__entry->start_pgoff = start_pgoff;
 			   __entry->end_pgoff = end_pgoff;
+			   __entry->pmd = pmd;
 			   __entry->result = (__force unsigned int)result;),
-	    TP_printk("start_pgoff=%#lx end_pgoff=%#lx result=%s",
+	    TP_printk("start_pgoff=%#lx end_pgoff=%#lx pmd=%d result=%s",
 		      __entry->start_pgoff, __entry->end_pgoff,
-		      faultdemo_show_result)
+		      __entry->pmd, faultdemo_show_result)
 );
 
 TRACE_EVENT(faultdemo_page_mkwrite,

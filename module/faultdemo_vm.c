@@ -51,6 +51,11 @@ static const enum faultdemo_stat_item faultdemo_fault_stat[] = {
  * nothing here may rely on mmap_lock. Everything needed from the VMA is
  * read before the backend runs: once the lock is dropped the VMA may be
  * gone.
+ * The folio may be large (folio_order=); vmf->page is then the page at
+ * vmf->pgoff inside it, and if it is PMD-sized and the VMA can take it,
+ * finish_fault() maps all of it with one PMD (counted as fault_pmd, see
+ * faultdemo_fault_maps_pmd()). A private write copies only vmf->page.
+ *
  * Return: VM_FAULT_LOCKED with vmf->page set, possibly with
  * VM_FAULT_MAJOR if the page was read from the device; VM_FAULT_RETRY
  * (with or without VM_FAULT_MAJOR) if the lock was dropped to wait for
@@ -62,6 +67,8 @@ static vm_fault_t faultdemo_fault(struct vm_fault *vmf)
 {
 	enum faultdemo_fault_kind kind = faultdemo_fault_kind(vmf);
 	pgoff_t index = vmf->pgoff;
+	unsigned int order = 0;
+	bool pmd = false;
 	vm_fault_t ret;
 
 	faultdemo_stat_inc(faultdemo_fault_stat[kind]);
@@ -82,8 +89,15 @@ static vm_fault_t faultdemo_fault(struct vm_fault *vmf)
 		faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_MAJOR);
 	if (ret & VM_FAULT_RETRY)
 		faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_RETRY);
+	if (ret & VM_FAULT_LOCKED) {
+		/* locked: its order cannot change under us (no split) */
+		order = folio_order(page_folio(vmf->page));
+		pmd = faultdemo_fault_maps_pmd(vmf);
+		if (pmd)
+			faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_PMD);
+	}
 out:
-	trace_faultdemo_fault(index, kind, ret);
+	trace_faultdemo_fault(index, kind, order, pmd, ret);
 	return ret;
 }
 
@@ -96,7 +110,10 @@ out:
  * Maps whatever is already cached, uptodate and unlocked in the window
  * around the fault, without allocating or reading: filemap_map_pages()
  * does it. It skips folios marked PG_readahead, so that the fault on such
- * a page reaches .fault and starts the next read-ahead.
+ * a page reaches .fault and starts the next read-ahead. If the first
+ * folio it finds is PMD-sized, the PMD is empty and the VMA can take it,
+ * it maps the whole folio with one PMD (counted as map_pages_pmd; a
+ * concurrent fault that maps the same PMD first may be counted too).
  *
  * Context: mmap_lock or the per-VMA lock held, as for .fault; on 6.12
  * also rcu_read_lock(), so nothing here may sleep. Never drops a lock.
@@ -106,11 +123,16 @@ out:
 static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
 				      pgoff_t start_pgoff, pgoff_t end_pgoff)
 {
+	bool pmd = pmd_none(READ_ONCE(*vmf->pmd));
 	vm_fault_t ret;
 
 	faultdemo_stat_inc(FAULTDEMO_STAT_MAP_PAGES);
 	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
-	trace_faultdemo_map_pages(start_pgoff, end_pgoff, ret);
+	/* an empty PMD that now maps a folio: filemap_map_pmd() did it */
+	pmd = pmd && pmd_trans_huge(READ_ONCE(*vmf->pmd));
+	if (pmd)
+		faultdemo_stat_inc(FAULTDEMO_STAT_MAP_PAGES_PMD);
+	trace_faultdemo_map_pages(start_pgoff, end_pgoff, pmd, ret);
 	return ret;
 }
 

@@ -265,6 +265,14 @@ TEST_F_TIMEOUT(backing, load_refuses_bad_device, 120)
 	EXPECT_TRUE(fdemo_kmsg_find(kmsg, "held exclusively"));
 	close(excl);
 
+	/* Large folios are for the RAM store only. */
+	snprintf(params, sizeof(params), "backing=%s folio_order=9", FDEMO_DM_PATH);
+	ret = fdemo_load(params);
+	if (!ret)
+		fdemo_unload_retry();
+	EXPECT_EQ(-EINVAL, ret);
+	EXPECT_TRUE(fdemo_kmsg_find(kmsg, "RAM store only"));
+
 	/* size larger than the device: the message names both sizes. */
 	snprintf(params, sizeof(params), "backing=%s size=%lld", FDEMO_DM_PATH,
 		 bytes + (long long)self->ps);

@@ -393,6 +393,9 @@ TEST_F(load, bad_params_fail)
 		"size=1T",
 		"reserved_size=8M", "reserved_size=4100", "reserved_size=5M",
 		"readahead=5000", "readahead=1025", "readahead=-1",
+		/* 1 is refused; 9 is the PMD order and the page cache's max */
+		"folio_order=1", "folio_order=10", "folio_order=-1",
+		"folio_order=x",
 	};
 	size_t i;
 	int ret;
@@ -442,16 +445,21 @@ TEST_F(load, edge_params_load)
 {
 	static const struct {
 		const char *params;
-		__u64 size, reserved, ra, fa;
+		__u64 size, reserved, ra, fa, order;
 	} good[] = {
-		{ "size=4096", 4096, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
-		{ "size=128K", 128 << 10, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
-		{ "size=256M", 256 << 20, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1 },
-		{ "reserved_size=0", FDEMO_DEF_SIZE, 0, FDEMO_DEF_READAHEAD, 1 },
-		{ "reserved_size=4M", FDEMO_DEF_SIZE, 4 << 20, FDEMO_DEF_READAHEAD, 1 },
+		{ "size=4096", 4096, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1, 0 },
+		{ "size=128K", 128 << 10, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1, 0 },
+		{ "size=256M", 256 << 20, FDEMO_DEF_RESERVED, FDEMO_DEF_READAHEAD, 1, 0 },
+		{ "reserved_size=0", FDEMO_DEF_SIZE, 0, FDEMO_DEF_READAHEAD, 1, 0 },
+		{ "reserved_size=4M", FDEMO_DEF_SIZE, 4 << 20, FDEMO_DEF_READAHEAD, 1, 0 },
 		{ "readahead=1024 fault_around=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED,
-		  1024, 0 },
-		{ "readahead=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED, 0, 1 },
+		  1024, 0, 0 },
+		{ "readahead=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED, 0, 1, 0 },
+		/* a data area smaller than one large folio: small ones */
+		{ "folio_order=9 size=4096", 4096, FDEMO_DEF_RESERVED,
+		  FDEMO_DEF_READAHEAD, 1, 9 },
+		{ "folio_order=2 size=12K", 12 << 10, FDEMO_DEF_RESERVED,
+		  FDEMO_DEF_READAHEAD, 1, 2 },
 	};
 	struct faultdemo_geometry g;
 	__u64 v = 0x1234, r = 0;
@@ -467,6 +475,7 @@ TEST_F(load, edge_params_load)
 		EXPECT_EQ(good[i].reserved, g.reserved_size);
 		EXPECT_EQ(good[i].ra, g.readahead);
 		EXPECT_EQ(good[i].fa, g.fault_around);
+		EXPECT_EQ(good[i].order, g.folio_order);
 		/* The last page works, the one after it does not. */
 		EXPECT_EQ(8, pwrite(fd, &v, 8, g.size - 8));
 		EXPECT_EQ(8, pread(fd, &r, 8, g.size - 8));

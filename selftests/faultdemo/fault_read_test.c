@@ -85,7 +85,7 @@ TEST_F(fault_read, geometry)
 	EXPECT_EQ(self->ps, self->g.page_size);
 	EXPECT_EQ(ra, self->g.readahead);
 	EXPECT_EQ(fa, self->g.fault_around);
-	EXPECT_EQ(0, self->g.__pad);
+	EXPECT_EQ(0, self->g.folio_order);
 
 	/* The suite assumes a module loaded with its defaults. */
 	EXPECT_EQ(FDEMO_DEF_SIZE, self->g.size);

@@ -2017,14 +2017,14 @@ static void op_ioctl(struct thr *t)
 		if (g.size != cfg.g.size || g.reserved_size != cfg.g.reserved_size ||
 		    g.reserved_offset != cfg.g.reserved_offset ||
 		    g.page_size != cfg.g.page_size || g.readahead > 1024 ||
-		    g.fault_around > 1 || g.__pad)
+		    g.fault_around > 1 || g.folio_order != cfg.g.folio_order)
 			failure(t, true,
-				"geometry: size %llu reserved %llu at %#llx page %u ra %u fa %u pad %u",
+				"geometry: size %llu reserved %llu at %#llx page %u ra %u fa %u order %u",
 				(unsigned long long)g.size,
 				(unsigned long long)g.reserved_size,
 				(unsigned long long)g.reserved_offset,
 				g.page_size, g.readahead, g.fault_around,
-				g.__pad);
+				g.folio_order);
 		break;
 	case 1:
 		arg = chance(t, 33) ? NULL : chance(t, 50) ? t->guard : t->rdonly;

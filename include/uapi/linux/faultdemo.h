@@ -31,7 +31,8 @@
  * @page_size:		PAGE_SIZE of the running kernel
  * @readahead:		pages read ahead by one .fault (current value)
  * @fault_around:	1 if new mappings get .map_pages, else 0
- * @__pad:		zero
+ * @folio_order:	largest folio the store allocates, as a page order
+ *			(module parameter "folio_order")
  */
 struct faultdemo_geometry {
 	__u64 size;
@@ -40,7 +41,7 @@ struct faultdemo_geometry {
 	__u32 page_size;
 	__u32 readahead;
 	__u32 fault_around;
-	__u32 __pad;
+	__u32 folio_order;
 };
 
 /**
@@ -65,9 +66,12 @@ struct faultdemo_clean {
 /*
  * Write back the dirty pages of a range of the data area and write-protect
  * them (folio_mkclean), so that the next store through a shared mapping
- * goes through .page_mkwrite again. The device has no backing store: the
- * data stays in its page cache, which is the only copy. Errors: EINVAL for an unaligned range or
- * one that runs past the data area (or overflows), EFAULT for a bad pointer.
+ * goes through .page_mkwrite again. With a backing device the pages are
+ * written to it and waited for; without one the page cache is the only
+ * copy and cleaning only write-protects. @cleaned counts whole folios: a
+ * large folio partly inside the range counts all its pages. Errors:
+ * EINVAL for an unaligned range or one that runs past the data area (or
+ * overflows), EFAULT for a bad pointer, EIO for a write error.
  */
 #define FAULTDEMO_IOC_CLEAN		_IOWR(FAULTDEMO_IOC_MAGIC, 0x02, \
 					      struct faultdemo_clean)
