@@ -7,7 +7,8 @@
 # path with its evidence (faultdemo tour), and unload. Then load it again
 # with a scratch disk behind the page cache (backing=) and take the tour
 # once more: major faults, writeback and eviction, with the disk's own
-# statistics as evidence.
+# statistics as evidence. Last, load it with folio_order=9 for the row
+# where one fault maps 2 MiB.
 #
 # Usage: scripts/demo.sh [KVER-OR-SERIES...]   (default: every supported kernel)
 set -euo pipefail
@@ -50,6 +51,12 @@ for k in "${want[@]}"; do
 		echo "# faultdemo tour --setup-swap:"
 		"$3" tour --setup-swap
 		rmmod faultdemo
-		echo "# module unloaded cleanly: dirty pages written back first"' \
+		echo "# module unloaded cleanly: dirty pages written back first"
+		echo "# insmod faultdemo.ko folio_order=9 (2 MiB folios in RAM)"
+		insmod "$1" folio_order=9
+		echo "# faultdemo tour --only pmd_fault:"
+		"$3" tour --only pmd_fault
+		rmmod faultdemo
+		echo "# module unloaded cleanly"' \
 		demo "$ko" "$out/fault_paths" "$top/tools/faultdemo/faultdemo"
 done

@@ -401,7 +401,7 @@ static const char * const scenarios[] = {
 	"private_write", "shared_first_write", "shared_write_after_clean",
 	"fork_cow", "reserved_window", "past_end", "no_vma",
 	"store_read_only", "exec_non_exec", "swap_in",
-	"major_fault", "writeback", "evict_refault",
+	"major_fault", "writeback", "evict_refault", "pmd_fault",
 };
 
 /* What each signal row's error code must say (x86 page-fault bits). */
@@ -509,6 +509,46 @@ TEST_F_TIMEOUT(tour, json, 150)
 	if (row)
 		EXPECT_EQ(1, get_num(row, "sigbus"));
 	run_free(&r);
+}
+
+/*
+ * With folio_order=9 the pmd_fault row runs: one fault maps 2 MiB, by the
+ * kernel's own account (smaps, vmstat, pagemap). An unknown row name is a
+ * usage error.
+ */
+TEST_F_TIMEOUT(tour, pmd_row_maps_2m_with_one_fault, 60)
+{
+	static const char * const args[] = { "tour", "--json", "--only", "pmd_fault", NULL };
+	static const char * const bad[] = { "tour", "--only", "no_such_row", NULL };
+	static struct jrow rows[J_MAX_ROWS];
+	const struct jrow *row;
+	char err[200];
+	struct run r;
+	int n;
+
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set: cannot reload with folio_order=9");
+	ASSERT_EQ(0, fdemo_reload("folio_order=9"));
+	ASSERT_EQ(0, run_tool(self->tool, args, &r));
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	n = scan_rows(r.out, rows, J_MAX_ROWS, err, sizeof(err));
+	ASSERT_EQ(1, n) TH_LOG("%s", n < 0 ? err : "not one row");
+	row = find_row(rows, n, "pmd_fault");
+	ASSERT_NE(NULL, row);
+	EXPECT_STREQ("ok", get_str(row, "status")) TH_LOG("%s", get_str(row, "reason"));
+	EXPECT_EQ(1, get_num(row, "minflt"));
+	EXPECT_EQ(512, get_num(row, "present"));
+	EXPECT_EQ(2048, get_num(row, "file_pmd_mapped_kb"));
+	EXPECT_EQ(1, get_num(row, "thp_file_mapped"));
+	EXPECT_EQ(512, get_num(row, "folio_pages"));
+	EXPECT_EQ(1, get_num(row, "fault_pmd"));
+	run_free(&r);
+
+	ASSERT_EQ(0, run_tool(self->tool, bad, &r));
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "no_such_row")) TH_LOG("stderr: %s", r.err);
+	run_free(&r);
+	EXPECT_EQ(0, fdemo_reload(""));
 }
 
 TEST_F(tour, unknown_command)

@@ -30,6 +30,8 @@ const char * const fd_stat_names[FD_STAT_NR] = {
 	[FD_STAT_PAGES_READ]	= "pages_read",
 	[FD_STAT_PAGES_WRITTEN]	= "pages_written",
 	[FD_STAT_WRITEBACK_ERRORS] = "writeback_errors",
+	[FD_STAT_FAULT_PMD]	= "fault_pmd",
+	[FD_STAT_MAP_PAGES_PMD]	= "map_pages_pmd",
 };
 
 /*

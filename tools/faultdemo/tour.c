@@ -114,6 +114,8 @@ static const enum tour_field stat_field[FD_STAT_NR] = {
 	[FD_STAT_PAGES_READ]	= TF_PAGES_READ,
 	[FD_STAT_PAGES_WRITTEN]	= TF_PAGES_WRITTEN,
 	[FD_STAT_WRITEBACK_ERRORS] = TF_NR,
+	[FD_STAT_FAULT_PMD]	= TF_FAULT_PMD,
+	[FD_STAT_MAP_PAGES_PMD]	= TF_MAP_PAGES_PMD,
 };
 
 /* Counters of handler calls; the others count pages or kinds of calls. */
@@ -1115,6 +1117,108 @@ static int block_only(struct tour *t, struct tour_row *row)
 	return 1;
 }
 
+/* A field of /proc/vmstat, or -1. */
+static long long vmstat_value(const char *field)
+{
+	size_t len = strlen(field);
+	long long v = -1;
+	char line[128];
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ' ') {
+			v = atoll(line + len + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Pages from @addr on that are present and physically contiguous. */
+static long contiguous_pages(const void *addr, size_t npages)
+{
+	__u64 *ents = calloc(npages, sizeof(*ents));
+	size_t i = 0;
+
+	if (!ents || ev_pagemap(addr, npages, ents)) {
+		free(ents);
+		return EV_UNKNOWN;
+	}
+	if (ents[0] & PM_PRESENT && ents[0] & PM_PFN_MASK)
+		for (i = 1; i < npages; i++)
+			if (!(ents[i] & PM_PRESENT) ||
+			    (ents[i] & PM_PFN_MASK) != (ents[0] & PM_PFN_MASK) + i)
+				break;
+	free(ents);
+	return i;
+}
+
+static int row_pmd_fault(struct tour *t, struct tour_row *row)
+{
+	const size_t pmd_pages = (2UL << 20) / t->ps;
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	long long thp0, thp1;
+	long cold, pb, pa;
+	char *p;
+
+	tour_row_init(row, "pmd_fault",
+		      "do_read_fault -> __do_fault -> .fault (a 2 MiB folio) -> finish_fault -> do_set_pmd: one PMD maps 512 pages");
+	if (t->block)
+		return tour_skip(row, "block mode: large folios are for the RAM store only");
+	if (t->g.folio_order != 9 || pmd_pages != 512)
+		return tour_skip(row,
+				 "folio_order is %u: load the module with folio_order=9 (4 KiB pages)",
+				 t->g.folio_order);
+	cold = ev_find_cold(t->fd, t->npages, 0, pmd_pages, pmd_pages);
+	if (cold < 0)
+		return tour_skip(row,
+				 "no uncached, aligned 2 MiB in the data area (reload the module)");
+	snprintf(row->action, sizeof(row->action),
+		 "load from device page %ld (not in the page cache, 2 MiB aligned) through a fresh 2 MiB MAP_SHARED PROT_READ mapping the kernel placed",
+		 cold);
+	p = dev_map(t, cold, pmd_pages, PROT_READ, MAP_SHARED);
+	if (!p)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	if ((unsigned long)p % (pmd_pages * t->ps)) {
+		munmap(p, pmd_pages * t->ps);
+		return tour_fail(row, "the kernel placed the mapping at %p, not on 2 MiB", p);
+	}
+
+	stats_snap(&s0);
+	thp0 = vmstat_value("thp_file_mapped");
+	pb = ev_present(p, pmd_pages);
+	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	pa = ev_present(p, pmd_pages);
+	thp1 = vmstat_value("thp_file_mapped");
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	pagemap_into_row(row, p);
+	row->ev[TF_FILE_PMD_MAPPED_KB] = ev_smaps_kb(p, "FilePmdMapped");
+	row->ev[TF_THP_FILE_MAPPED] = thp0 < 0 || thp1 < 0 ? EV_UNKNOWN : thp1 - thp0;
+	row->ev[TF_FOLIO_PAGES] = contiguous_pages(p, pmd_pages);
+	munmap(p, pmd_pages * t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_PMD, OP_EQ, 1);
+	tour_expect(row, TF_PRESENT, OP_EQ, pmd_pages);
+	tour_expect(row, TF_PAGES_CACHED, OP_EQ, pmd_pages);
+	tour_expect(row, TF_FILE_PMD_MAPPED_KB, OP_EQ, 2048);
+	tour_expect(row, TF_THP_FILE_MAPPED, OP_EQ, 1);
+	tour_expect(row, TF_FOLIO_PAGES, OP_EQ, pmd_pages);
+	tour_expect(row, TF_FILE, OP_EQ, 1);
+	snprintf(row->note, sizeof(row->note),
+		 "(one fault, 512 pages present: one folio, physically contiguous, mapped by one PMD; fault-around maps a cached one the same way)");
+	return 0;
+}
+
 /* Pages a cold fault reads around itself: the bdi's read-ahead window. */
 static long read_around_pages(const struct tour *t)
 {
@@ -1326,24 +1430,29 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 
 typedef int (*row_fn)(struct tour *t, struct tour_row *row);
 
-static const row_fn rows[] = {
-	row_anon_read,
-	row_anon_write,
-	row_dev_cold_read,
-	row_dev_fault_around,
-	row_private_write,
-	row_shared_first_write,
-	row_shared_write_after_clean,
-	row_fork_cow,
-	row_reserved_window,
-	row_past_end,
-	row_no_vma,
-	row_store_read_only,
-	row_exec_non_exec,
-	row_swap_in,
-	row_major_fault,
-	row_writeback,
-	row_evict_refault,
+/* Each row and its scenario name (tour_row_init() of the row sets the same). */
+static const struct {
+	const char *name;
+	row_fn fn;
+} rows[] = {
+	{ "anon_read", row_anon_read },
+	{ "anon_write", row_anon_write },
+	{ "dev_cold_read", row_dev_cold_read },
+	{ "dev_fault_around", row_dev_fault_around },
+	{ "private_write", row_private_write },
+	{ "shared_first_write", row_shared_first_write },
+	{ "shared_write_after_clean", row_shared_write_after_clean },
+	{ "fork_cow", row_fork_cow },
+	{ "reserved_window", row_reserved_window },
+	{ "past_end", row_past_end },
+	{ "no_vma", row_no_vma },
+	{ "store_read_only", row_store_read_only },
+	{ "exec_non_exec", row_exec_non_exec },
+	{ "swap_in", row_swap_in },
+	{ "major_fault", row_major_fault },
+	{ "writeback", row_writeback },
+	{ "evict_refault", row_evict_refault },
+	{ "pmd_fault", row_pmd_fault },
 };
 
 #define NR_ROWS	ARRAY_SIZE(rows)
@@ -1363,9 +1472,23 @@ static __u64 find_zero_pfn(void)
 	return (ent & PM_PRESENT) ? ent & PM_PFN_MASK : 0;
 }
 
+/* @name is in the comma-separated @list. */
+static bool row_selected(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
 static int tour_usage(void)
 {
-	printf("usage: %s tour [--json] [--setup-swap]\n", fd_prog);
+	printf("usage: %s tour [--json] [--setup-swap] [--only ROW[,ROW...]]\n", fd_prog);
 	return FD_EXIT_OK;
 }
 
@@ -1378,6 +1501,7 @@ static void print_intro(const struct tour *t)
 	printf("faultdemo tour: kernel %s, %llu pages of %zu bytes, readahead %u, fault_around %u,",
 	       u.release, (unsigned long long)t->npages, t->ps, t->g.readahead,
 	       t->g.fault_around);
+	printf(" folio_order %u,", t->g.folio_order);
 	if (t->fab)
 		printf(" fault_around_bytes %llu\n", (unsigned long long)t->fab);
 	else
@@ -1397,7 +1521,9 @@ int cmd_tour(int argc, char **argv)
 	struct tour_row table[NR_ROWS];
 	const char *env = getenv("FAULTDEMO_SETUP_SWAP");
 	bool json = false, setup_swap = env && !strcmp(env, "1");
-	int i, ok = 0, bad = 0, skip = 0, ret;
+	int i, n = 0, ok = 0, bad = 0, skip = 0, ret;
+	int number[NR_ROWS];
+	const char *only = NULL;
 	struct tour t;
 
 	for (i = 1; i < argc; i++) {
@@ -1405,10 +1531,26 @@ int cmd_tour(int argc, char **argv)
 			json = true;
 		else if (!strcmp(argv[i], "--setup-swap"))
 			setup_swap = true;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return tour_usage();
 		else
 			return fd_usage_error("tour: unknown argument '%s'", argv[i]);
+	}
+
+	if (only) {
+		char list[256], *tok, *save = NULL;
+		size_t k;
+
+		snprintf(list, sizeof(list), "%s", only);
+		for (tok = strtok_r(list, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			for (k = 0; k < NR_ROWS && strcmp(rows[k].name, tok); k++)
+				;
+			if (k == NR_ROWS)
+				return fd_usage_error("tour: no row '%s'", tok);
+		}
 	}
 
 	/*
@@ -1470,23 +1612,28 @@ int cmd_tour(int argc, char **argv)
 	swap_prepare(&t.swap, setup_swap);
 
 	for (i = 0; i < (int)NR_ROWS; i++) {
-		rows[i](&t, &table[i]);
-		tour_judge(&table[i]);
-		ok += table[i].status == TS_OK;
-		bad += table[i].status == TS_MISMATCH;
-		skip += table[i].status == TS_SKIP;
+		struct tour_row *row = &table[n];
+
+		if (only && !row_selected(only, rows[i].name))
+			continue;
+		rows[i].fn(&t, row);
+		tour_judge(row);
+		number[n++] = i + 1;
+		ok += row->status == TS_OK;
+		bad += row->status == TS_MISMATCH;
+		skip += row->status == TS_SKIP;
 	}
 	swap_teardown(&t.swap);
 	close(t.fd);
 
 	if (json) {
-		tour_print_json(stdout, table, NR_ROWS);
+		tour_print_json(stdout, table, n);
 	} else {
 		print_intro(&t);
 		tour_print_header(stdout);
-		for (i = 0; i < (int)NR_ROWS; i++)
-			tour_print_row(stdout, i + 1, &table[i]);
-		printf("\n%d rows: %d ok, %d mismatch, %d skipped\n", (int)NR_ROWS, ok, bad, skip);
+		for (i = 0; i < n; i++)
+			tour_print_row(stdout, number[i], &table[i]);
+		printf("\n%d rows: %d ok, %d mismatch, %d skipped\n", n, ok, bad, skip);
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fd_err("writing the output: %s", strerror(errno));

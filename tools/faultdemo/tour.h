@@ -34,6 +34,8 @@ enum tour_field {
 	TF_PAGES_WRITTEN,
 	TF_PAGES_CACHED,
 	TF_DEVICE_TOTAL,	/* sum of the handler counters above */
+	TF_FAULT_PMD,
+	TF_MAP_PAGES_PMD,
 	/* pagemap and smaps after the step, and comparisons */
 	TF_EXCLUSIVE_BEFORE,
 	TF_EXCLUSIVE,
@@ -52,6 +54,10 @@ enum tour_field {
 	TF_SECTORS_WRITTEN,
 	TF_CACHED_BEFORE,
 	TF_REPROTECTED,		/* the next store faulted into .page_mkwrite */
+	/* large folios: smaps, vmstat, the folio pagemap shows */
+	TF_FILE_PMD_MAPPED_KB,
+	TF_THP_FILE_MAPPED,
+	TF_FOLIO_PAGES,		/* pages physically contiguous from the first */
 	/* the signal, if any */
 	TF_SIGNO,
 	TF_SI_CODE,
