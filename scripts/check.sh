@@ -10,7 +10,9 @@
 # nothing failed on any kernel.
 #
 # The kselftest VM has a scratch disk: the tests of the block backend
-# (backing_test) use it, and after the suite the concurrency and stress
+# (backing_test) use it. After the suite the stress program runs again
+# with the module loaded with folio_order=4 and 9, then the concurrency and
+# stress
 # programs run again with the module on that disk, in a memory cgroup
 # smaller than what they touch (scripts/guest-check.sh). A second VM per
 # kernel, with 512 MiB of memory and a 2 GiB disk, runs
@@ -147,7 +149,8 @@ for kver in "${kernels[@]}"; do
 	else
 		mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
 			! -name larger_than_ram_test -printf '%f\n' | sort)
-		FAULTDEMO_BACKED_TESTS="concurrency_test stress_test" \
+		FAULTDEMO_FOLIO_ORDERS="4 9" \
+			FAULTDEMO_BACKED_TESTS="concurrency_test stress_test" \
 			FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
 			run_vm "$build/vm-$kver.out" --disk 384M -- \
 			"$here/guest-check.sh" "$ko" "$tests" "${progs[@]}"

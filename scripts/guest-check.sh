@@ -6,6 +6,10 @@
 #   faultdemo-check: pass P fail F skip S
 # Exit status 0 only if every test passed and rmmod succeeded.
 #
+# Then, for each order in FAULTDEMO_FOLIO_ORDERS, the module reloaded with
+# that folio_order and the programs in FAULTDEMO_FOLIO_TESTS (default
+# stress_test) run again.
+#
 # Then, if FAULTDEMO_BACKED_TESTS names programs and the VM has a scratch
 # disk ($FAULTDEMO_DISK), a second pass: the module reloaded on that disk
 # and those programs run again, inside a memory cgroup whose memory.max
@@ -87,6 +91,24 @@ run_test() {
 label=
 for t in "$@"; do
 	run_test "$t"
+done
+
+# Large folios: the module reloaded with each order in
+# FAULTDEMO_FOLIO_ORDERS and FAULTDEMO_FOLIO_TESTS (default stress_test)
+# run again, their region in folios of that order.
+for order in ${FAULTDEMO_FOLIO_ORDERS:-}; do
+	label="folio_order=$order"
+	if grep -q '^faultdemo ' /proc/modules && ! rmmod faultdemo; then
+		note_fail "rmmod before the $label pass (leaked reference?)"
+		break
+	fi
+	if ! insmod "$ko" "folio_order=$order"; then
+		note_fail "insmod $ko folio_order=$order"
+		break
+	fi
+	for t in ${FAULTDEMO_FOLIO_TESTS:-stress_test}; do
+		run_test "$t"
+	done
 done
 
 # The second pass: on the scratch disk, under memory pressure.

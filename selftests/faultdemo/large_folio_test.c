@@ -146,7 +146,7 @@ static void *map_dev(int fd, size_t len, int prot, int flags, off_t off)
 }
 
 /* Folios cached right now, by order (stats/folios_cached). */
-static int folios_cached(long counts[10])
+static int read_folios_cached(long counts[10])
 {
 	char buf[256];
 	int ret;
@@ -160,7 +160,7 @@ static int folios_cached(long counts[10])
 		      &counts[9]) == 10 ? 0 : -EINVAL;
 }
 
-static __u64 kpageflags(__u64 pfn)
+static __u64 kpageflags_of(__u64 pfn)
 {
 	__u64 flags = 0;
 	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
@@ -206,7 +206,7 @@ static long check_folios(const void *addr, size_t npages, size_t folio,
 		}
 		if (folio == 1 || bad >= 0)
 			continue;
-		f = kpageflags(pfn);
+		f = kpageflags_of(pfn);
 		if (i % folio == 0)
 			bad = (f & BIT_ULL(KPF_COMPOUND_HEAD)) &&
 			      (!thp || (f & BIT_ULL(KPF_THP))) ? -1 : (long)i;
@@ -257,7 +257,7 @@ TEST_F(folio, read_maps_one_folio_per_fault)
 	EXPECT_EQ(pmd ? 4 : 0, fdemo_vmstat("thp_file_mapped") - thp0);
 	bad = check_folios(p, npages, self->folio_pages, pmd);
 	EXPECT_EQ(-1, bad) TH_LOG("page %ld is not where its folio says", bad);
-	ASSERT_EQ(0, folios_cached(counts));
+	ASSERT_EQ(0, read_folios_cached(counts));
 	EXPECT_EQ((long)(npages / self->folio_pages), counts[self->order]);
 	ASSERT_EQ(0, fdemo_stat("fault_pmd", &fault_pmd1));
 	EXPECT_EQ(pmd ? 4 : 0, fault_pmd1 - fault_pmd0);
@@ -482,7 +482,7 @@ TEST_F(folio, every_mapping_change_keeps_the_data)
 		if (changes[i].change == UNMAP_ONE_PAGE) {
 			EXPECT_EQ(-1, fdemo_check(p, 0, 7 * self->ps, self->seed));
 			EXPECT_EQ(-1, fdemo_check(p + 8 * self->ps, 8 * self->ps,
-						 len - 8 * self->ps, self->seed))
+						  len - 8 * self->ps, self->seed))
 				TH_LOG("%s", changes[i].name);
 		} else {
 			EXPECT_EQ(-1, fdemo_check(p, 0, len, self->seed))
@@ -499,7 +499,8 @@ TEST_F(folio, every_mapping_change_keeps_the_data)
  * write(), read() and splice() at offsets inside a large folio that are
  * not its first page, into folios a fault created and into folios write()
  * creates: the bytes land where they belong, the folios stay whole. (On
- * 6.1, ramfs's write_end would take the tail page for the head.)
+ * 6.1, ramfs's write_end would take the tail page for the head.) read()'s
+ * own read-ahead never creates a folio above folio_order.
  */
 TEST_F(folio, io_inside_a_large_folio)
 {
@@ -558,9 +559,19 @@ TEST_F(folio, io_inside_a_large_folio)
 	fdemo_touch(p, len / ps);
 	bad = check_folios(p, len / ps, self->folio_pages, self->order == 9);
 	EXPECT_EQ(-1, bad) TH_LOG("page %ld", bad);
-	ASSERT_EQ(0, folios_cached(counts));
+	ASSERT_EQ(0, read_folios_cached(counts));
 	/* order 0: read-ahead also inserted pages past the 4 MiB */
 	EXPECT_LE((long)(len / ps / self->folio_pages), counts[self->order]);
+
+	/* read() of a cold 1 MiB: read-ahead stays within folio_order too */
+	free(buf);
+	buf = malloc(1 << 20);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(1 << 20, pread(self->fd, buf, 1 << 20, 8UL << 20));
+	EXPECT_EQ(0, buf[0]);
+	ASSERT_EQ(0, read_folios_cached(counts));
+	for (j = self->order + 1; j < 10; j++)
+		EXPECT_EQ(0, counts[j]) TH_LOG("order %zu", j);
 	munmap(p, len);
 	free(buf);
 	free(back);
@@ -591,7 +602,7 @@ TEST_F(folio, tail_of_the_data_area_is_small_folios)
 	EXPECT_EQ(-1, check_folios(p, SZ_2M / ps, self->folio_pages,
 				   self->order == 9));
 	EXPECT_EQ(-1, check_folios(p + SZ_2M, 3, 1, false));
-	ASSERT_EQ(0, folios_cached(counts));
+	ASSERT_EQ(0, read_folios_cached(counts));
 	for (o = 0; o < 10; o++)
 		pages += counts[o] << o;
 	EXPECT_EQ((long)(SZ_2M / ps + 3), pages);
@@ -691,7 +702,7 @@ TEST_F(folio, split_keeps_the_data)
 		 (unsigned long)p + len);
 	ASSERT_EQ(0, fdemo_write_file(SPLIT_PATH, cmd));
 
-	ASSERT_EQ(0, folios_cached(counts));
+	ASSERT_EQ(0, read_folios_cached(counts));
 	EXPECT_EQ((long)npages, counts[0]);
 	for (o = 1; o < 10; o++)
 		EXPECT_EQ(0, counts[o]) TH_LOG("order %d", o);
@@ -757,7 +768,7 @@ TEST_F(folio, memcg_limit_falls_back_without_oom)
 					  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	EXPECT_EQ(0, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	EXPECT_EQ(0, fdemo_cgroup_value(cg, "memory.events", "oom_kill"));
-	ASSERT_EQ(0, folios_cached(counts));
+	ASSERT_EQ(0, read_folios_cached(counts));
 	EXPECT_EQ(0, counts[9]);
 	TH_LOG("folios by order: %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
 	       counts[0], counts[1], counts[2], counts[3], counts[4], counts[5],
