@@ -235,9 +235,14 @@ static long read_every_page(const void *p, size_t npages)
  */
 TEST_F(folio, read_maps_one_folio_per_fault)
 {
+	static const char * const events[] = {
+		"faultdemo/faultdemo_fault", "faultdemo/faultdemo_map_pages",
+	};
 	const size_t len = 8UL << 20, npages = len / self->ps;
 	const bool pmd = self->order == 9;
 	long cold, warm, thp0, bad;
+	char inst[256], order_is[32];
+	bool trace;
 	struct fdemo_stats s0, s1, d;
 	__u64 fault_pmd0, fault_pmd1, around_pmd0, around_pmd1;
 	long counts[10];
@@ -251,6 +256,7 @@ TEST_F(folio, read_maps_one_folio_per_fault)
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, (unsigned long)p % SZ_2M) TH_LOG("not placed on 2 MiB");
 
+	trace = !fdemo_trace_start(inst, sizeof(inst), events, 1, true);
 	cold = read_every_page(p, npages);
 	EXPECT_EQ(pmd ? 4 : (long)npages / 8, cold) TH_LOG("cold faults");
 	EXPECT_EQ(pmd ? 8192 : 0, fdemo_smaps_kb(p, "FilePmdMapped"));
@@ -261,13 +267,26 @@ TEST_F(folio, read_maps_one_folio_per_fault)
 	EXPECT_EQ((long)(npages / self->folio_pages), counts[self->order]);
 	ASSERT_EQ(0, fdemo_stat("fault_pmd", &fault_pmd1));
 	EXPECT_EQ(pmd ? 4 : 0, fault_pmd1 - fault_pmd0);
+	if (trace) {
+		/* every .fault handed out a folio of the variant's order */
+		snprintf(order_is, sizeof(order_is), "order=%u ", self->order);
+		EXPECT_EQ(pmd ? 4 : (long)npages / 16,
+			  fdemo_trace_count(inst, "faultdemo_fault:", order_is));
+		EXPECT_EQ(pmd ? 4 : 0, fdemo_trace_count(inst, "faultdemo_fault:", "pmd=1"));
+		fdemo_trace_stop(inst, events, 1);
+	}
 
 	/* warm: the same folios, a new mapping */
 	ASSERT_EQ(0, munmap(p, len));
 	thp0 = fdemo_vmstat("thp_file_mapped");
 	p = map_dev(self->fd, len, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
+	trace = !fdemo_trace_start(inst, sizeof(inst), events + 1, 1, true);
 	warm = read_every_page(p, npages);
+	if (trace) {
+		EXPECT_EQ(pmd ? 4 : 0, fdemo_trace_count(inst, "faultdemo_map_pages:", "pmd=1"));
+		fdemo_trace_stop(inst, events + 1, 1);
+	}
 	EXPECT_EQ(pmd ? 4 : (long)npages / 16, warm) TH_LOG("warm faults");
 	EXPECT_EQ(pmd ? 8192 : 0, fdemo_smaps_kb(p, "FilePmdMapped"));
 	EXPECT_EQ(pmd ? 4 : 0, fdemo_vmstat("thp_file_mapped") - thp0);
