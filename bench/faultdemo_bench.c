@@ -71,6 +71,7 @@ struct opts {
 	const char *ext4_dir;
 	const char *ramfs_dir;
 	const char *only;
+	const char *kinds;
 };
 
 static struct opts opt = {
@@ -692,6 +693,22 @@ static int wanted(const char *group)
 	return !opt.only || strstr(opt.only, group);
 }
 
+/* @k is among --kinds (a comma-separated list of kind names), or no --kinds. */
+static int kind_wanted(enum kind k)
+{
+	const char *p = opt.kinds;
+	size_t len = strlen(kind_name[k]);
+
+	if (!p)
+		return 1;
+	while ((p = strstr(p, kind_name[k]))) {
+		if ((p == opt.kinds || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
 /*
  * The main tests, one repetition of each in turn, so that a slow spell of
  * the host (a TCG guest shares it) hits every kind alike, not one test.
@@ -723,6 +740,8 @@ static void bench_main(void)
 	size_t k, a;
 
 	for (k = 0; k < ARRAY_SIZE(file_kind); k++) {
+		if (!kind_wanted(file_kind[k]))
+			continue;
 		for (a = 0; a < ARRAY_SIZE(file_acc); a++) {
 			t[nt].kind = file_kind[k];
 			t[nt].access = file_acc[a];
@@ -735,6 +754,8 @@ static void bench_main(void)
 		}
 	}
 	for (k = 0; k < ARRAY_SIZE(other); k++) {
+		if (!kind_wanted(other[k].kind))
+			continue;
 		t[nt] = other[k];
 		t[nt].len = other[k].kind == K_RESERVED ? geo.reserved_size : opt.size;
 		nt++;
@@ -856,6 +877,7 @@ static void help_exit(void)
 		"  --ext4-dir DIR      directory on ext4 (no ext4 tests without it)\n"
 		"  --ramfs-dir DIR     directory on ramfs (no ramfs tests without it)\n"
 		"  --only LIST         groups among main,sweep,scale (default all)\n"
+		"  --kinds LIST        main tests of these kinds only, e.g. faultdemo,tmpfs\n"
 		"  --thp               do not madvise(MADV_NOHUGEPAGE)\n",
 		prog, opt.ko_args);
 	exit(2);
@@ -875,6 +897,7 @@ static void parse_args(int argc, char **argv)
 		{ "ext4-dir", required_argument, NULL, 'e' },
 		{ "ramfs-dir", required_argument, NULL, 'm' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "kinds", required_argument, NULL, 'K' },
 		{ "thp", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -915,6 +938,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'o':
 			opt.only = optarg;
+			break;
+		case 'K':
+			opt.kinds = optarg;
 			break;
 		case 'h':
 			opt.thp = 1;

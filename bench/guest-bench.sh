@@ -5,7 +5,9 @@
 # filesystem on the first half of the scratch disk, run faultdemo_bench;
 # then reload faultdemo with the second half of the disk behind it and run
 # backing_bench (faultdemo_block against ext4 on the same disk, with
-# $FAULTDEMO_BENCH_BLOCK as its options); print the CSV between marker
+# $FAULTDEMO_BENCH_BLOCK as its options); with $FAULTDEMO_BENCH_PMD set
+# (faultdemo_bench options, e.g. --size), the main tests of faultdemo at
+# folio_order=9 and of tmpfs with huge pages in between; print the CSV between marker
 # lines (the guest's files vanish with it). FAULTDEMO_BENCH_RAMDISK=1: a
 # RAM disk (brd) instead of the scratch disk.
 #
@@ -57,6 +59,23 @@ mount -t ramfs ramfs "$mnt.ramfs"
 "$bench" --csv "$csv" --ko "$ko" --ko-args "$ko_args" $ext4 \
 	--ramfs-dir "$mnt.ramfs" "$@"
 rmmod faultdemo
+# Large folios: faultdemo with folio_order=9 against tmpfs with huge pages
+# (shmem_enabled=always: memfds get PMD-mapped 2 MiB folios), THP left on.
+# Their rows are renamed faultdemo_pmd and tmpfs_huge.
+if [ -n "${FAULTDEMO_BENCH_PMD:-}" ] &&
+	[ -w /sys/kernel/mm/transparent_hugepage/shmem_enabled ]; then
+	pmd_args="$ko_args folio_order=9"
+	# shellcheck disable=SC2086 # a list of module parameters
+	insmod "$ko" $pmd_args
+	shmem0=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/shmem_enabled)
+	echo always >/sys/kernel/mm/transparent_hugepage/shmem_enabled
+	# shellcheck disable=SC2086 # a list of options
+	"$bench" --csv "$csv.pmd" --ko "$ko" --ko-args "$pmd_args" --only main \
+		--kinds faultdemo,tmpfs --thp $FAULTDEMO_BENCH_PMD
+	echo "$shmem0" >/sys/kernel/mm/transparent_hugepage/shmem_enabled
+	sed -n 's/^faultdemo,/faultdemo_pmd,/p; s/^tmpfs,/tmpfs_huge,/p' "$csv.pmd" >>"$csv"
+	rmmod faultdemo
+fi
 if [ -n "$ext4" ] && [ -n "${FAULTDEMO_BENCH_BLOCK:-}" ]; then
 	insmod "$ko" backing=/dev/mapper/fdbench-block
 	# shellcheck disable=SC2086 # a list of options

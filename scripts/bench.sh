@@ -282,6 +282,21 @@ report() {
 	line "shared first write / tmpfs shared first write (ns/page)" 1.0 \
 		"$(ratio "$t" faultdemo shared_write tmpfs shared_write)" \
 		"$(ratio "$i" faultdemo shared_write tmpfs shared_write)"
+	echo "# folio_order=9 (2 MiB folios, one PMD per fault), against tmpfs with huge pages (shmem_enabled=always):"
+	line "faults/page, faultdemo folio_order=9 warm seq read" 0.002 \
+		"$(faults "$t" faultdemo_pmd warm_read)" "$(faults "$i" faultdemo_pmd warm_read)"
+	line "faultdemo folio_order=9 warm read / tmpfs huge (ns/page)" 1.0 \
+		"$(ratio "$t" faultdemo_pmd warm_read tmpfs_huge warm_read)" \
+		"$(ratio "$i" faultdemo_pmd warm_read tmpfs_huge warm_read)"
+	line "faultdemo folio_order=9 cold read / tmpfs huge (ns/page)" 1.0 \
+		"$(ratio "$t" faultdemo_pmd cold_read tmpfs_huge cold_read)" \
+		"$(ratio "$i" faultdemo_pmd cold_read tmpfs_huge cold_read)"
+	line "folio_order=9 shared first write / tmpfs huge" 1.0 \
+		"$(ratio "$t" faultdemo_pmd shared_write tmpfs_huge shared_write)" \
+		"$(ratio "$i" faultdemo_pmd shared_write tmpfs_huge shared_write)"
+	line "faultdemo folio_order=9 warm read / folio_order=0" - \
+		"$(ratio "$t" faultdemo_pmd warm_read faultdemo warm_read)" \
+		"$(ratio "$i" faultdemo_pmd warm_read faultdemo warm_read)"
 	echo "# with a disk behind the page cache (backing=), against ext4 on the same disk (timed: the"
 	echo "# VM's virtio disk, median of $block_reps runs; instr: the RAM disk):"
 	line "block cold seq read faults/page / ext4's" 1.0 \
@@ -355,6 +370,7 @@ for k in "${want[@]}"; do
 	echo "# faultdemo_bench on $kver: region $size x $reps reps, sweeps and scaling $sweep_size x $sweep_reps reps, reserved window 4 MiB"
 	t0=$SECONDS
 	FAULTDEMO_BENCH_BLOCK="--size $block_size --reps $block_reps" \
+		FAULTDEMO_BENCH_PMD="--size $size --reps $reps" \
 		guest_bench "$res/bench.log" "$res/results.csv" --tcg-thread multi -- \
 		--size "$size" --reps "$reps" --sweep-size "$sweep_size" \
 		--sweep-reps "$sweep_reps" --threads 4
@@ -366,6 +382,7 @@ for k in "${want[@]}"; do
 		# one CPU: the main tests are single-threaded, and 6.1 does
 		# not bring up a second CPU under -icount
 		FAULTDEMO_BENCH_BLOCK="--size $icount_size --reps 1" FAULTDEMO_BENCH_RAMDISK=1 \
+			FAULTDEMO_BENCH_PMD="--size $icount_size --reps 1" \
 			guest_bench "$res/icount.log" "$res/instructions.csv" \
 			--icount --cpus 1 -- \
 			--size "$icount_size" --reps 1 --only main \
