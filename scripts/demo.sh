@@ -54,6 +54,7 @@ for k in "${want[@]}"; do
 		echo "# module unloaded cleanly: dirty pages written back first"
 		echo "# insmod faultdemo.ko folio_order=9 (2 MiB folios in RAM)"
 		insmod "$1" folio_order=9
+		"$3" info | grep -E "^folio_order:"
 		echo "# faultdemo tour --only pmd_fault:"
 		"$3" tour --only pmd_fault
 		rmmod faultdemo

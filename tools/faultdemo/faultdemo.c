@@ -142,6 +142,9 @@ static int cmd_info(int argc, char **argv)
 		printf("%-20s %u pages after a missed .fault\n", "readahead:",
 		       g.readahead);
 	}
+	printf("%-20s %u (folios of up to %llu KiB%s)\n", "folio_order:",
+	       g.folio_order, (unsigned long long)g.page_size << g.folio_order >> 10,
+	       g.folio_order == 9 ? ", mapped by one PMD" : "");
 	printf("%-20s %u (%s)\n", "fault_around:", g.fault_around,
 	       g.fault_around ? "new mappings get .map_pages" :
 				"new mappings get no .map_pages");
