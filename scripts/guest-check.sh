@@ -8,7 +8,8 @@
 #
 # Then, for each order in FAULTDEMO_FOLIO_ORDERS, the module reloaded with
 # that folio_order and the programs in FAULTDEMO_FOLIO_TESTS (default
-# stress_test) run again.
+# stress_test) run again (the stress program for
+# FAULTDEMO_FOLIO_STRESS_SECONDS, default 12).
 #
 # Then, if FAULTDEMO_BACKED_TESTS names programs and the VM has a scratch
 # disk ($FAULTDEMO_DISK), a second pass: the module reloaded on that disk
@@ -58,11 +59,13 @@ run_test() {
 	t=$1
 	shift
 	echo "# === $t${label:+ ($label)}"
+	t0=$(date +%s)
 	set +e
 	"$@" "$dir/$t" >"$log" 2>&1
 	rc=$?
 	set -e
 	cat "$log"
+	echo "# --- $t${label:+ ($label)}: $(($(date +%s) - t0)) s"
 	totals=$(grep '^# Totals:' "$log" | tail -n 1)
 	if [ -z "$totals" ]; then
 		note_fail "$t${label:+ ($label)} exited $rc without KTAP totals"
@@ -107,7 +110,8 @@ for order in ${FAULTDEMO_FOLIO_ORDERS:-}; do
 		break
 	fi
 	for t in ${FAULTDEMO_FOLIO_TESTS:-stress_test}; do
-		run_test "$t"
+		run_test "$t" env \
+			"FAULTDEMO_STRESS_SECONDS=${FAULTDEMO_FOLIO_STRESS_SECONDS:-12}"
 	done
 done
 
