@@ -349,12 +349,14 @@ static inline int faultdemo_write_end(struct file *file,
 #endif
 
 /*
- * Let the page cache hold folios of up to @order pages, so that read()'s
- * read-ahead allocates them too. From 6.11 a mapping has a range of
- * orders ("fs: Allow fine-grained control of folio sizes"); 6.1 has only
- * mapping_set_large_folios(), "up to MAX_PAGECACHE_ORDER", so it is set
- * only when that is what was asked for: read-ahead must never allocate a
- * folio larger than folio_order.
+ * Tell the page cache that the mapping holds folios of up to @order pages.
+ * From 6.11 a mapping has a range of orders ("fs: Allow fine-grained
+ * control of folio sizes"), which also sizes generic_perform_write()'s
+ * chunks. 6.1 has only mapping_set_large_folios(), "up to
+ * MAX_PAGECACHE_ORDER", read there by read-ahead (none on the RAM store's
+ * noop bdi) and by filemap_nr_thps_dec(), which warns when a PMD-sized
+ * folio leaves a mapping without it (READ_ONLY_THP_FOR_FS is off): set it
+ * for that order.
  */
 static inline void faultdemo_mapping_set_folio_order(struct address_space *mapping,
 						     unsigned int order)
@@ -380,8 +382,10 @@ static inline void faultdemo_mapping_set_folio_order(struct address_space *mappi
  * mappings when THPs are disabled by the hw/process/vma"); 6.1 maps such
  * a VMA by PMD all the same. Not foreseen, so counted although no PMD is
  * made: a concurrent fault filling the PMD first, a hardware-poisoned
- * page in the folio. (A folio crossing i_size, which 6.12 also refuses,
- * never exists in the store.)
+ * page in the folio, a .page_mkwrite that returns VM_FAULT_NOPAGE, THP
+ * disabled by the hardware (thp_disabled_by_hw() reads a variable that is
+ * not exported; x86-64 always has PMDs). (A folio crossing i_size, which
+ * 6.12 also refuses, never exists in the store.)
  */
 static inline bool faultdemo_fault_maps_pmd(struct vm_fault *vmf)
 {

@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
+#include <linux/splice.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -57,6 +58,31 @@ static loff_t faultdemo_llseek(struct file *file, loff_t offset, int whence)
 	 */
 	return generic_file_llseek_size(file, offset, whence,
 					MAX_LFS_FILESIZE, faultdemo_size);
+}
+
+/*
+ * Reads are the page cache's (filemap_read()), after the backend had its
+ * say about how missing folios are made. IOCB_NOWAIT readers (io_uring)
+ * get what is cached, or -EAGAIN from filemap_read(), as for any file.
+ */
+static ssize_t faultdemo_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	const struct faultdemo_backend *backend = faultdemo_backend();
+
+	if (backend->read_prepare && !(iocb->ki_flags & IOCB_NOWAIT))
+		backend->read_prepare(iocb->ki_pos, iov_iter_count(to));
+	return generic_file_read_iter(iocb, to);
+}
+
+static ssize_t faultdemo_splice_read_iter(struct file *in, loff_t *ppos,
+					  struct pipe_inode_info *pipe,
+					  size_t len, unsigned int flags)
+{
+	const struct faultdemo_backend *backend = faultdemo_backend();
+
+	if (backend->read_prepare && !(flags & SPLICE_F_NONBLOCK))
+		backend->read_prepare(*ppos, len);
+	return faultdemo_splice_read(in, ppos, pipe, len, flags);
 }
 
 /*
@@ -228,9 +254,9 @@ static const struct file_operations faultdemo_fops = {
 	.open		= faultdemo_open,
 	.release	= faultdemo_release,
 	.llseek		= faultdemo_llseek,
-	.read_iter	= generic_file_read_iter,
+	.read_iter	= faultdemo_read_iter,
 	.write_iter	= faultdemo_write_iter,
-	.splice_read	= faultdemo_splice_read,
+	.splice_read	= faultdemo_splice_read_iter,
 	.splice_write	= iter_file_splice_write,
 	.mmap		= faultdemo_mmap,
 	.get_unmapped_area = thp_get_unmapped_area,

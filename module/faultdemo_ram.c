@@ -21,6 +21,7 @@
 #include <linux/pagevec.h>
 #include <linux/rmap.h>
 #include <linux/sched.h>
+#include <linux/xarray.h>
 
 #include "compat.h"
 #include "faultdemo.h"
@@ -40,19 +41,36 @@ static void faultdemo_ram_init_inode(struct inode *inode)
 }
 
 /*
- * The order of a folio to create around @index: the largest that is at
- * most @max, not 1 (see faultdemo_set_folio_order()), and whose aligned
- * range lies inside the data area, so that no folio ever crosses its end
- * (6.1 would map such a folio by PMD past i_size).
+ * No page of [@start, @start + @nr) is cached. A lockless look: a racing
+ * insertion is caught by filemap_add_folio() (-EEXIST), this only spares
+ * allocating, zeroing and charging a folio that cannot go in.
  */
-static unsigned int faultdemo_ram_fit_order(pgoff_t index, unsigned int max)
+static bool faultdemo_ram_range_free(struct address_space *mapping,
+				     pgoff_t start, unsigned long nr)
+{
+	unsigned long index = start;
+
+	return !xa_find(&mapping->i_pages, &index, start + nr - 1, XA_PRESENT);
+}
+
+/*
+ * The order of a folio to create around @index: the largest that is at
+ * most @max, not 1 (see faultdemo_set_folio_order()), whose aligned range
+ * lies inside the data area, so that no folio ever crosses its end (6.1
+ * would map such a folio by PMD past i_size), and holds no cached page.
+ */
+static unsigned int faultdemo_ram_fit_order(struct address_space *mapping,
+					    pgoff_t index, unsigned int max)
 {
 	unsigned int order;
+	pgoff_t start;
 
-	for (order = max; order > 1; order--)
-		if (round_down(index, 1UL << order) + (1UL << order) <=
-		    faultdemo_store.pages)
+	for (order = max; order > 1; order--) {
+		start = round_down(index, 1UL << order);
+		if (start + (1UL << order) <= faultdemo_store.pages &&
+		    faultdemo_ram_range_free(mapping, start, 1UL << order))
 			return order;
+	}
 	return 0;
 }
 
@@ -63,42 +81,50 @@ static unsigned int faultdemo_ram_lower_order(unsigned int order)
 }
 
 /*
+ * A large folio is an optimisation: its allocation and its memcg charge
+ * fail fast and quietly (__GFP_NORETRY: no OOM kill, in a memory cgroup
+ * either), above PAGE_ALLOC_COSTLY_ORDER without any reclaim, not even
+ * kswapd's (GFP_TRANSHUGE_LIGHT does the same for a THP fault), and the
+ * caller falls back to a smaller one. Order 0 keeps the caller's mask.
+ */
+static gfp_t faultdemo_ram_gfp(gfp_t gfp, unsigned int order)
+{
+	if (!order)
+		return gfp;
+	gfp |= __GFP_NORETRY | __GFP_NOWARN;
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		gfp &= ~__GFP_RECLAIM;
+	return gfp;
+}
+
+/*
  * A new folio of 2^@order pages, zeroed (never anything stale) and so up
- * to date before anyone can see it. A large folio is an optimisation:
- * its allocation fails fast and quietly, without direct reclaim above
- * PAGE_ALLOC_COSTLY_ORDER (as for a THP fault without MADV_HUGEPAGE), and
- * the caller falls back to a smaller one.
+ * to date before anyone can see it.
  */
 static struct folio *faultdemo_ram_alloc(gfp_t gfp, unsigned int order)
 {
 	struct folio *folio;
 
-	if (order) {
-		gfp |= __GFP_NORETRY | __GFP_NOWARN;
-		if (order > PAGE_ALLOC_COSTLY_ORDER)
-			gfp &= ~__GFP_DIRECT_RECLAIM;
-	}
-	folio = filemap_alloc_folio(gfp | __GFP_ZERO, order);
+	folio = filemap_alloc_folio(faultdemo_ram_gfp(gfp, order) | __GFP_ZERO,
+				    order);
 	if (folio)
 		folio_mark_uptodate(folio);
 	return folio;
 }
 
 /*
- * Insert @folio at the aligned start of its range around @index. For a
- * large folio the memcg charge also gives up instead of reclaiming hard or
- * OOM-killing (__GFP_NORETRY): -ENOMEM then means "try smaller". -EEXIST:
- * some page of the range is cached already.
+ * Insert @folio at the aligned start of its range around @index, charged
+ * under the same rules as its allocation: -ENOMEM then means "try
+ * smaller". -EEXIST: some page of the range was cached meanwhile.
  */
 static int faultdemo_ram_add(struct address_space *mapping,
 			     struct folio *folio, pgoff_t index, gfp_t gfp)
 {
 	unsigned int order = folio_order(folio);
 
-	if (order)
-		gfp |= __GFP_NORETRY | __GFP_NOWARN;
 	return filemap_add_folio(mapping, folio,
-				 round_down(index, 1UL << order), gfp);
+				 round_down(index, 1UL << order),
+				 faultdemo_ram_gfp(gfp, order));
 }
 
 /*
@@ -127,7 +153,8 @@ static void faultdemo_ram_readahead(struct address_space *mapping,
 			continue;
 		}
 
-		order = faultdemo_ram_fit_order(index, faultdemo_folio_order);
+		order = faultdemo_ram_fit_order(mapping, index,
+						faultdemo_folio_order);
 		folio = faultdemo_ram_alloc(gfp, order);
 		if (!folio)
 			break;
@@ -150,8 +177,8 @@ static void faultdemo_ram_readahead(struct address_space *mapping,
 }
 
 /*
- * The cached folio at @index, locked. Whoever inserted it (us, or read()'s
- * read-ahead through ->read_folio) made it uptodate before unlocking it.
+ * The cached folio at @index, locked. Whoever inserted it (us, or
+ * filemap_read() through ->read_folio) made it uptodate before unlocking it.
  * Should that ever fail, read it as the RAM store reads: as zeroes.
  */
 static struct folio *faultdemo_ram_lock_cached(pgoff_t index)
@@ -177,7 +204,7 @@ static struct folio *faultdemo_ram_lock_cached(pgoff_t index)
 static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 						  pgoff_t index, gfp_t gfp)
 {
-	unsigned int order = faultdemo_ram_fit_order(index,
+	unsigned int order = faultdemo_ram_fit_order(mapping, index,
 						     faultdemo_folio_order);
 	struct folio *folio;
 	int err;
@@ -191,7 +218,8 @@ static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 		if (!folio) {
 			if (!order)
 				return ERR_PTR(-ENOMEM);
-			order = faultdemo_ram_lower_order(order);
+			order = faultdemo_ram_fit_order(mapping, index,
+					faultdemo_ram_lower_order(order));
 			continue;
 		}
 
@@ -208,7 +236,8 @@ static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 		 * large folio it may also be a smaller folio elsewhere in
 		 * the range: look again, then try smaller.
 		 */
-		order = faultdemo_ram_lower_order(order);
+		order = faultdemo_ram_fit_order(mapping, index,
+						faultdemo_ram_lower_order(order));
 	}
 }
 
@@ -236,7 +265,8 @@ static struct folio *faultdemo_ram_get_locked(pgoff_t index, gfp_t gfp,
 	filemap_invalidate_lock_shared(mapping);
 	if (readahead) {
 		/* after the folio that will hold @index, if all goes well */
-		order = faultdemo_ram_fit_order(index, faultdemo_folio_order);
+		order = faultdemo_ram_fit_order(mapping, index,
+						faultdemo_folio_order);
 		faultdemo_ram_readahead(mapping,
 					round_down(index, 1UL << order) +
 					(1UL << order), index + readahead);
@@ -252,10 +282,10 @@ static struct folio *faultdemo_ram_get_locked(pgoff_t index, gfp_t gfp,
  * for I/O, so nothing drops the fault lock: the result is never
  * VM_FAULT_RETRY or VM_FAULT_MAJOR.
  *
- * read()'s read-ahead marks a folio PG_readahead, and fault-around skips
- * marked folios: a marked large folio would cost one .fault per page.
- * The RAM store has no read-ahead to trigger from a fault, so the mark
- * goes.
+ * Kernel read-ahead would mark a folio PG_readahead, and fault-around
+ * skips marked folios: a marked large folio would cost one .fault per
+ * page. The RAM store's bdi has no read-ahead, but should a mark appear,
+ * it goes.
  */
 static vm_fault_t faultdemo_ram_fault(struct vm_fault *vmf)
 {
@@ -274,8 +304,43 @@ static vm_fault_t faultdemo_ram_fault(struct vm_fault *vmf)
 }
 
 /*
- * ->read_folio, for read()'s read-ahead: a page never written reads as
- * zeroes, as ramfs's does.
+ * Before read() and splice() read [@pos, @pos + @count): create what is
+ * missing the way a fault would, as large folios. Left to itself,
+ * filemap_read() would create each missing page as a folio of its own
+ * (the noop bdi has no read-ahead: filemap_create_folio()), and a page
+ * cached that way keeps its 2 MiB from ever being one folio again. Only
+ * with folio_order: at order 0 read() creates what a fault would. A
+ * failure is left to filemap_read() to meet and report.
+ */
+static void faultdemo_ram_read_prepare(loff_t pos, size_t count)
+{
+	struct address_space *mapping = faultdemo_mapping();
+	loff_t end = min_t(loff_t, pos + count, faultdemo_size);
+	struct folio *folio;
+	pgoff_t index, last;
+
+	if (!faultdemo_folio_order || pos >= end)
+		return;
+	index = pos >> PAGE_SHIFT;
+	last = (end - 1) >> PAGE_SHIFT;
+	while (index <= last) {
+		folio = faultdemo_filemap_get_folio(mapping, index);
+		if (!folio) {
+			folio = faultdemo_ram_get_locked(index,
+					mapping_gfp_mask(mapping), 0);
+			if (IS_ERR(folio))
+				return;
+			folio_unlock(folio);
+		}
+		index = folio_next_index(folio);
+		folio_put(folio);
+		cond_resched();
+	}
+}
+
+/*
+ * ->read_folio, for filemap_read() on a page nobody created first: a page
+ * never written reads as zeroes, as ramfs's does.
  */
 static int faultdemo_ram_read_folio(struct file *file, struct folio *folio)
 {
@@ -402,6 +467,7 @@ const struct faultdemo_backend faultdemo_ram_backend = {
 	.writeback	= false,
 	.init_inode	= faultdemo_ram_init_inode,
 	.fault		= faultdemo_ram_fault,
+	.read_prepare	= faultdemo_ram_read_prepare,
 	.write		= faultdemo_ram_write,
 	.clean		= faultdemo_ram_clean,
 };

@@ -325,22 +325,22 @@ TEST_F(folio, shared_store_mkwrites_once_per_mapped_folio)
 		__u64 seed = self->seed + round;
 		size_t i;
 
+		/* the first store into each 2 MiB, then all the others */
 		ASSERT_EQ(0, fdemo_stat("page_mkwrite", &mk0));
-		for (i = 0; i < len; i += 8)
+		for (i = 0; i < len; i += SZ_2M)
 			fdemo_poke(p + i, fdemo_pattern(seed, i));
 		ASSERT_EQ(0, fdemo_stat("page_mkwrite", &mk1));
-		EXPECT_EQ(want, mk1 - mk0) TH_LOG("round %d", round);
+		EXPECT_EQ(len / SZ_2M, mk1 - mk0) TH_LOG("round %d", round);
+		for (i = 0; i < len; i += 8)
+			fdemo_poke(p + i, fdemo_pattern(seed, i));
+		ASSERT_EQ(0, fdemo_stat("page_mkwrite", &mk2));
+		EXPECT_EQ(want, mk2 - mk0) TH_LOG("round %d", round);
 		EXPECT_EQ(pmd ? 4096 : 0, fdemo_smaps_kb(p, "FilePmdMapped"));
 		EXPECT_EQ(0, fdemo_check_dev(self->fd, 0, len, seed));
 		q = map_dev(self->fd, len, PROT_READ, MAP_SHARED, 0);
 		ASSERT_NE(MAP_FAILED, q);
 		EXPECT_EQ(-1, fdemo_check(q, 0, len, seed));
 		munmap(q, len);
-		/* stores after the first one in a folio: no new .page_mkwrite */
-		fdemo_poke(p + len - 8, 1);
-		ASSERT_EQ(0, fdemo_stat("page_mkwrite", &mk2));
-		EXPECT_EQ(mk1, mk2);
-		fdemo_poke(p + len - 8, fdemo_pattern(seed, len - 8));
 
 		ASSERT_EQ(0, fdemo_clean(self->fd, 0, len, &cleaned));
 		EXPECT_EQ((__u64)npages, cleaned) TH_LOG("round %d", round);
@@ -523,7 +523,7 @@ TEST_F(folio, every_mapping_change_keeps_the_data)
  */
 TEST_F(folio, io_inside_a_large_folio)
 {
-	const size_t ps = self->ps, len = 4UL << 20;
+	const size_t ps = self->ps, len = 6UL << 20;
 	static const struct {
 		__u64 off;
 		size_t len;
@@ -531,7 +531,8 @@ TEST_F(folio, io_inside_a_large_folio)
 	} ios[] = {
 		{ 5 * 4096 + 100, 3 * 4096 + 1, true },
 		{ (2UL << 20) + 3 * 4096 + 7, 4096, false },
-		{ (3UL << 20) - 10, 20, false },	/* across two folios */
+		{ (3UL << 20) - 10, 20, false },	/* across two small folios */
+		{ (4UL << 20) - 10, 20, false },	/* across two of any order */
 	};
 	char *buf = malloc(4 * ps), *back = malloc(4 * ps), *p;
 	long bad, counts[10];
@@ -582,18 +583,52 @@ TEST_F(folio, io_inside_a_large_folio)
 	/* order 0: read-ahead also inserted pages past the 4 MiB */
 	EXPECT_LE((long)(len / ps / self->folio_pages), counts[self->order]);
 
-	/* read() of a cold 1 MiB: read-ahead stays within folio_order too */
-	free(buf);
-	buf = malloc(1 << 20);
-	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(1 << 20, pread(self->fd, buf, 1 << 20, 8UL << 20));
-	EXPECT_EQ(0, buf[0]);
-	ASSERT_EQ(0, read_folios_cached(counts));
-	for (j = self->order + 1; j < 10; j++)
-		EXPECT_EQ(0, counts[j]) TH_LOG("order %zu", j);
 	munmap(p, len);
 	free(buf);
 	free(back);
+}
+
+/*
+ * read() or splice() of one byte of a cold 2 MiB creates the folio a
+ * fault would: a later mapping of that 2 MiB is made of folios of the
+ * variant's order (at order 9, one PMD), not of the single page
+ * filemap_read() would create.
+ */
+TEST_F(folio, read_creates_the_folio_a_fault_would)
+{
+	static const __u64 offs[] = { 8UL << 20, 10UL << 20 };
+	long counts[10], before[10], bad;
+	int pipefd[2];
+	loff_t off;
+	size_t i;
+	char c, *p;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
+		ASSERT_EQ(0, read_folios_cached(before));
+		if (i == 0) {
+			ASSERT_EQ(1, pread(self->fd, &c, 1, offs[i] + 5 * self->ps));
+		} else {
+			off = offs[i] + 5 * self->ps;
+			ASSERT_EQ(1, splice(self->fd, &off, pipefd[1], NULL, 1, 0));
+			ASSERT_EQ(1, read(pipefd[0], &c, 1));
+		}
+		EXPECT_EQ(0, c);
+		ASSERT_EQ(0, read_folios_cached(counts));
+		EXPECT_LE(before[self->order] + 1, counts[self->order])
+			TH_LOG("%s", i ? "splice" : "read");
+		p = map_dev(self->fd, SZ_2M, PROT_READ, MAP_SHARED, offs[i]);
+		ASSERT_NE(MAP_FAILED, p);
+		fdemo_touch(p, SZ_2M / self->ps);
+		EXPECT_EQ(self->order == 9 ? 2048 : 0, fdemo_smaps_kb(p, "FilePmdMapped"))
+			TH_LOG("%s", i ? "splice" : "read");
+		bad = check_folios(p, SZ_2M / self->ps, self->folio_pages,
+				   self->order == 9);
+		EXPECT_EQ(-1, bad) TH_LOG("%s: page %ld", i ? "splice" : "read", bad);
+		munmap(p, SZ_2M);
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 /*
@@ -662,6 +697,7 @@ TEST_F(folio, thp_opt_outs_follow_the_kernel)
 	const size_t len = 4UL << 20, npages = len / self->ps;
 	const bool honoured = fdemo_kernel_version() >= FDEMO_KVER(6, 12);
 	const long pmd_kb = self->order == 9 && !honoured ? 4096 : 0;
+	__u64 around0, around1;
 	int st, pipefd[2];
 	long kb = -1;
 	pid_t pid;
@@ -672,8 +708,12 @@ TEST_F(folio, thp_opt_outs_follow_the_kernel)
 	p = map_dev(self->fd, len, PROT_READ, MAP_SHARED, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, fdemo_stat("map_pages_pmd", &around0));
 	fdemo_touch(p, npages);
+	ASSERT_EQ(0, fdemo_stat("map_pages_pmd", &around1));
 	EXPECT_EQ(pmd_kb, fdemo_smaps_kb(p, "FilePmdMapped")) TH_LOG("MADV_NOHUGEPAGE");
+	/* the cached folios are mapped by fault-around, which counts it */
+	EXPECT_EQ(pmd_kb / 2048, (long)(around1 - around0));
 	EXPECT_EQ(-1, fdemo_check(p, 0, len, self->seed));
 	munmap(p, len);
 
@@ -732,13 +772,17 @@ TEST_F(folio, split_keeps_the_data)
 }
 
 /*
- * In a memory cgroup with 1.5 MiB of room, a 2 MiB folio cannot be
- * charged: the store falls back to smaller folios, and no process is
- * OOM-killed.
+ * In a memory cgroup with little room, a folio that cannot be charged
+ * makes the store fall back to smaller ones, and no process is
+ * OOM-killed. Order 9: 1.5 MiB of room, four touches 2 MiB apart. Order
+ * 4: 28 KiB of room, one touch: neither 64 nor 32 KiB fit, and a charge
+ * of 32 KiB or less would OOM-kill if it were allowed to try hard.
  */
 TEST_F(folio, memcg_limit_falls_back_without_oom)
 {
 	const size_t len = 8UL << 20;
+	const size_t room = self->order == 4 ? 28 << 10 : 1536 << 10;
+	const size_t touches = self->order == 4 ? 1 : len / SZ_2M;
 	char cg[256], path[300], max[32];
 	long counts[10];
 	__u64 current;
@@ -755,18 +799,19 @@ TEST_F(folio, memcg_limit_falls_back_without_oom)
 		size_t off;
 
 		close(go[1]);
-		if (fdemo_cgroup_enter(cg) || read(go[0], &c, 1) != 1)
-			_exit(2);
 		p = map_dev(self->fd, len, PROT_READ, MAP_SHARED, 0);
 		if (p == MAP_FAILED)
 			_exit(3);
-		for (off = 0; off < len; off += SZ_2M)
+		if (fdemo_cgroup_enter(cg) || read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (off = 0; off < touches * SZ_2M; off += SZ_2M)
 			if (fdemo_peek(p + off))
 				_exit(4);
-		_exit(fdemo_smaps_kb(p, "FilePmdMapped") ? 5 : 0);
+		/* reading smaps costs kernel memory: not with 28 KiB of room */
+		_exit(self->order != 4 && fdemo_smaps_kb(p, "FilePmdMapped") ? 5 : 0);
 	}
 	close(go[0]);
-	/* once the child is in: room for 1.5 MiB more than it has */
+	/* once the child is in: room for a little more than it has */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	for (st = 0; st < 100; st++) {
 		char procs[64] = "";
@@ -777,7 +822,7 @@ TEST_F(folio, memcg_limit_falls_back_without_oom)
 	}
 	snprintf(path, sizeof(path), "%s/memory.current", cg);
 	ASSERT_EQ(0, fdemo_read_u64(path, &current));
-	snprintf(max, sizeof(max), "%llu", (unsigned long long)current + (1536 << 10));
+	snprintf(max, sizeof(max), "%llu", (unsigned long long)(current + room));
 	snprintf(path, sizeof(path), "%s/memory.max", cg);
 	ASSERT_EQ(0, fdemo_write_file(path, max));
 	ASSERT_EQ(1, write(go[1], "g", 1));
@@ -789,6 +834,11 @@ TEST_F(folio, memcg_limit_falls_back_without_oom)
 	EXPECT_EQ(0, fdemo_cgroup_value(cg, "memory.events", "oom_kill"));
 	ASSERT_EQ(0, read_folios_cached(counts));
 	EXPECT_EQ(0, counts[9]);
+	if (self->order == 4) {
+		EXPECT_EQ(0, counts[4]);
+		EXPECT_EQ(0, counts[3]);
+		EXPECT_LE(1, counts[2] + counts[0]);
+	}
 	TH_LOG("folios by order: %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
 	       counts[0], counts[1], counts[2], counts[3], counts[4], counts[5],
 	       counts[6], counts[7], counts[8], counts[9]);
