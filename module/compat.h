@@ -393,8 +393,8 @@ static inline bool faultdemo_fault_maps_pmd(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long haddr = vmf->address & HPAGE_PMD_MASK;
 
-	if (vmf->cow_page || !pmd_none(READ_ONCE(*vmf->pmd)) ||
-	    folio_order(page_folio(vmf->page)) != HPAGE_PMD_ORDER)
+	if (folio_order(page_folio(vmf->page)) != HPAGE_PMD_ORDER ||
+	    vmf->cow_page || !pmd_none(READ_ONCE(*vmf->pmd)))
 		return false;
 #if FAULTDEMO_KERNEL_GE(6, 12, 0)
 	if (vma_thp_disabled(vma, vma->vm_flags))

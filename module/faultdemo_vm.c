@@ -89,8 +89,8 @@ static vm_fault_t faultdemo_fault(struct vm_fault *vmf)
 		faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_MAJOR);
 	if (ret & VM_FAULT_RETRY)
 		faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_RETRY);
-	if (ret & VM_FAULT_LOCKED) {
-		/* locked: its order cannot change under us (no split) */
+	/* locked: its order cannot change under us (no split) */
+	if ((ret & VM_FAULT_LOCKED) && folio_test_large(page_folio(vmf->page))) {
 		order = folio_order(page_folio(vmf->page));
 		pmd = faultdemo_fault_maps_pmd(vmf);
 		if (pmd)
@@ -123,7 +123,8 @@ out:
 static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
 				      pgoff_t start_pgoff, pgoff_t end_pgoff)
 {
-	bool pmd = pmd_none(READ_ONCE(*vmf->pmd));
+	/* with one-page folios nothing maps a PMD: spare the reads */
+	bool pmd = faultdemo_folio_order && pmd_none(READ_ONCE(*vmf->pmd));
 	vm_fault_t ret;
 
 	faultdemo_stat_inc(FAULTDEMO_STAT_MAP_PAGES);

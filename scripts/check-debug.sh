@@ -43,8 +43,9 @@ ko=$("$here/build-module.sh" "$kver" "$out" W=1)
 make -s -C selftests/faultdemo OUTPUT="$tests" >/dev/null
 fd_build_tool "$top" >/dev/null
 
-# The passes of scripts/check.sh: the suite, the stress program with
-# folio_order=9 (order 4 adds nothing the normal kernels do not see),
+# The passes of scripts/check.sh: the suite (large_folio_test at order 9
+# only), the stress program with folio_order=9 (order 4 adds nothing the
+# normal kernels do not see),
 # then the concurrency and stress programs on the scratch disk under
 # memory pressure (larger_than_ram_test needs a VM of its own: not here).
 backed="concurrency_test stress_test"
@@ -55,9 +56,23 @@ else
 	mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
 		! -name larger_than_ram_test -printf '%f\n' | sort)
 fi
+# backing_test without the tests of policy (read-ahead sizes, dirty
+# thresholds and counters, the flusher's timing, reclaim in a small
+# cgroup): they run the same module paths as the tests kept (reads,
+# writeback, eviction; the backed pass below puts the stress program under
+# memory pressure), and on this kernel they cost a third of the stage.
+backing_skip=
+for t in readahead_follows_bdi_and_advice fadvise_willneed_reads_without_faults \
+	cold_sequential_read_one_fault_per_window flusher_writes_back_by_itself \
+	dirty_and_writeback_counts_move fast_dirtying_is_throttled \
+	memory_pressure_evicts_without_oom; do
+	backing_skip="$backing_skip -T $t"
+done
 vmlog=$build/vm-$kver.out
 set +e
 FAULTDEMO_STRESS_NG=1 FAULTDEMO_FOLIO_ORDERS=${backed:+9} \
+	FAULTDEMO_TEST_ARGS_large_folio_test="-v order_9" \
+	FAULTDEMO_TEST_ARGS_backing_test="$backing_skip" \
 	FAULTDEMO_BACKED_TESTS=$backed \
 	FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
 	"$here/vm-run" --kernel "$kver" --mem 3072 --disk 384M \

@@ -54,14 +54,17 @@ FAULTDEMO_KO=$(readlink -f "$ko")
 export FAULTDEMO_KO
 log=$(mktemp)
 
-# run_test NAME [PREFIX...]: run one program, add up its KTAP totals
+# run_test NAME [PREFIX...]: run one program, add up its KTAP totals;
+# FAULTDEMO_TEST_ARGS_<NAME>, if set, are its arguments (e.g. "-v order_9")
 run_test() {
 	t=$1
 	shift
-	echo "# === $t${label:+ ($label)}"
+	eval "targs=\${FAULTDEMO_TEST_ARGS_$t:-}"
+	echo "# === $t${label:+ ($label)}${targs:+ $targs}"
 	t0=$(date +%s)
 	set +e
-	"$@" "$dir/$t" >"$log" 2>&1
+	# shellcheck disable=SC2086 # targs is a list of arguments
+	"$@" "$dir/$t" $targs >"$log" 2>&1
 	rc=$?
 	set -e
 	cat "$log"
