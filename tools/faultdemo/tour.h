@@ -32,10 +32,10 @@ enum tour_field {
 	TF_FAULT_RETRY,
 	TF_PAGES_READ,
 	TF_PAGES_WRITTEN,
-	TF_PAGES_CACHED,
-	TF_DEVICE_TOTAL,	/* sum of the handler counters above */
 	TF_FAULT_PMD,
 	TF_MAP_PAGES_PMD,
+	TF_PAGES_CACHED,
+	TF_DEVICE_TOTAL,	/* sum of the handler counters above */
 	/* pagemap and smaps after the step, and comparisons */
 	TF_EXCLUSIVE_BEFORE,
 	TF_EXCLUSIVE,
