@@ -11,7 +11,8 @@
  *   faultdemo_main.c      init/exit order, the misc device, file operations
  *   faultdemo_vm.c        .fault, .map_pages, .page_mkwrite
  *   faultdemo_cache.c     the page cache: superblock, bdi, store inode
- *   faultdemo_ram.c       RAM backend: zeroed folios, own read-ahead
+ *   faultdemo_ram.c       RAM backend: zeroed folios up to folio_order,
+ *                         own read-ahead and address-space operations
  *   faultdemo_bdev.c      block backend: the device, reads, writeback
  *   faultdemo_reserved.c  the remap_pfn_range window
  *   faultdemo_params.c, faultdemo_stats.c, faultdemo_trace.h, compat.h
