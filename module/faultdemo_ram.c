@@ -218,8 +218,8 @@ static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 		if (!folio) {
 			if (!order)
 				return ERR_PTR(-ENOMEM);
-			order = faultdemo_ram_fit_order(mapping, index,
-					faultdemo_ram_lower_order(order));
+			order = faultdemo_ram_lower_order(order);
+			order = faultdemo_ram_fit_order(mapping, index, order);
 			continue;
 		}
 
@@ -236,8 +236,8 @@ static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 		 * large folio it may also be a smaller folio elsewhere in
 		 * the range: look again, then try smaller.
 		 */
-		order = faultdemo_ram_fit_order(mapping, index,
-						faultdemo_ram_lower_order(order));
+		order = faultdemo_ram_lower_order(order);
+		order = faultdemo_ram_fit_order(mapping, index, order);
 	}
 }
 
@@ -316,6 +316,7 @@ static void faultdemo_ram_read_prepare(loff_t pos, size_t count)
 {
 	struct address_space *mapping = faultdemo_mapping();
 	loff_t end = min_t(loff_t, pos + count, faultdemo_size);
+	gfp_t gfp = mapping_gfp_mask(mapping);
 	struct folio *folio;
 	pgoff_t index, last;
 
@@ -326,8 +327,7 @@ static void faultdemo_ram_read_prepare(loff_t pos, size_t count)
 	while (index <= last) {
 		folio = faultdemo_filemap_get_folio(mapping, index);
 		if (!folio) {
-			folio = faultdemo_ram_get_locked(index,
-					mapping_gfp_mask(mapping), 0);
+			folio = faultdemo_ram_get_locked(index, gfp, 0);
 			if (IS_ERR(folio))
 				return;
 			folio_unlock(folio);
