@@ -280,12 +280,9 @@ static struct folio *faultdemo_ram_get_locked(pgoff_t index, gfp_t gfp,
  * .fault of the RAM store: hand the core the folio at vmf->pgoff, locked,
  * creating it on a miss (faultdemo_ram_get_locked()). Nothing here waits
  * for I/O, so nothing drops the fault lock: the result is never
- * VM_FAULT_RETRY or VM_FAULT_MAJOR.
- *
- * Kernel read-ahead would mark a folio PG_readahead, and fault-around
- * skips marked folios: a marked large folio would cost one .fault per
- * page. The RAM store's bdi has no read-ahead, but should a mark appear,
- * it goes.
+ * VM_FAULT_RETRY or VM_FAULT_MAJOR. No folio is ever marked
+ * PG_readahead (which fault-around skips): the kernel's read-ahead never
+ * runs on the RAM store's noop bdi, whose ra_pages is 0.
  */
 static vm_fault_t faultdemo_ram_fault(struct vm_fault *vmf)
 {
@@ -297,8 +294,6 @@ static vm_fault_t faultdemo_ram_fault(struct vm_fault *vmf)
 	if (IS_ERR(folio))
 		return vmf_error(PTR_ERR(folio));
 
-	if (unlikely(folio_test_readahead(folio)))
-		folio_clear_readahead(folio);
 	vmf->page = folio_file_page(folio, index);
 	return VM_FAULT_LOCKED;
 }
