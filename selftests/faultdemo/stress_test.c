@@ -1986,6 +1986,22 @@ static void op_sync(struct thr *t)
 	}
 }
 
+/*
+ * Most pages a CLEAN of [offset, offset + length) may report: it counts
+ * every page of each folio it cleans (faultdemo(4)), so the range is
+ * rounded out to the largest folio the store may hold.
+ */
+static __u64 clean_bound(__u64 offset, __u64 length)
+{
+	__u64 span = 1ULL << cfg.g.folio_order;
+	__u64 first = offset / cfg.ps;
+	__u64 end = length ? (offset + length) / cfg.ps : cfg.size_pages;
+
+	first -= first % span;
+	end = (end + span - 1) / span * span;
+	return (end < cfg.size_pages ? end : cfg.size_pages) - first;
+}
+
 static void op_ioctl(struct thr *t)
 {
 	static const unsigned long unknown[] = {
@@ -2040,7 +2056,7 @@ static void op_ioctl(struct thr *t)
 			   (1 + below(t, min_sz(256, cfg.size_pages - c.offset / cfg.ps))) *
 			   cfg.ps;
 		c.cleaned = ~0ULL;
-		pages = (c.length ? c.length : cfg.size - c.offset) / cfg.ps;
+		pages = clean_bound(c.offset, c.length);
 		note(t, v, c.offset, c.length);
 		ret = ioctl(t->fd, FAULTDEMO_IOC_CLEAN, &c);
 		if (expect(t, "CLEAN", ret, errno, ERRS(0)) && c.cleaned > pages)
