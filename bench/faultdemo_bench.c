@@ -732,7 +732,6 @@ static void bench_main(void)
 		{ K_FAULTDEMO_POPULATE, A_PRIVATE_WRITE, 0, 0 },
 		{ K_RESERVED, A_READ, 0, 0 },
 		{ K_RESERVED, A_SHARED_WRITE, 0, 0 },
-		{ K_RESERVED, A_PRIVATE_WRITE, 0, 0 },
 	};
 	static struct sample s[64][MAX_REPS];
 	struct test t[64];

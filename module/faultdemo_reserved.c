@@ -8,19 +8,15 @@
  * is VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP, and no fault handler
  * ever runs for it.
  *
- * MAP_PRIVATE is allowed, with the usual private-file semantics: loads see
- * the window, without faulting; the first store to a page faults once
- * (do_wp_page() -> wp_page_copy(): vm_normal_page() is NULL for the pfn,
- * so the core copies the data into a new anonymous page) and from then on
- * the process sees its private copy. The window itself never changes
- * through a private mapping, so other mappings do not see such stores.
- * remap_pfn_range() requires a private mapping to be mapped whole in one
- * call, and rewrites its vm_pgoff to the first pfn (see is_cow_mapping()).
+ * Only shared mappings: MAP_PRIVATE fails with EINVAL. A private mapping
+ * of a pfn range is a COW mapping, for which remap_pfn_range() replaces
+ * vm_pgoff with the first pfn (see is_cow_mapping()), and /proc/PID/maps
+ * would print the window's physical address to anyone who can map it.
+ * See doc/design.md, "The reserved window".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
-#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -87,13 +83,11 @@ void faultdemo_reserved_exit(void)
  * but it ioremap()s the pfn, and on x86 ioremap() of RAM warns and fails.
  * We hold kernel addresses of the window instead.
  *
- * The PTE, not vm_pgoff, says what is at @addr: vm_pgoff is a file offset
- * in a shared mapping but a pfn in a private one, and in a private mapping
- * a page may have been replaced by an anonymous copy. The pfn in the PTE
- * covers all cases, split VMAs included. The page table lock, held until
- * faultdemo_pfnmap_end(), keeps the PTE and the page it maps in place
- * while we copy. Like generic_access_phys(), a write needs a writable PTE,
- * so nothing writes to the window through a private mapping.
+ * The PTE, not vm_pgoff, says what is at @addr: it covers split and
+ * mremap()ed VMAs alike. The page table lock, held until
+ * faultdemo_pfnmap_end(), keeps the PTE in place while we copy; the
+ * window itself outlives every mapping. Like generic_access_phys(), a
+ * write needs a writable PTE.
  *
  * Called with mmap_lock held for read; copies at most to the end of the
  * page and returns the number of bytes copied, or -EINVAL.
@@ -105,7 +99,6 @@ static int faultdemo_reserved_access(struct vm_area_struct *vma,
 	struct faultdemo_pfnmap pm = { .vma = vma, .address = addr };
 	unsigned int offset = offset_in_page(addr);
 	unsigned long index;
-	struct folio *folio;
 	void *kaddr;
 	int ret;
 
@@ -123,41 +116,15 @@ static int faultdemo_reserved_access(struct vm_area_struct *vma,
 
 	/* Unsigned: a pfn below the window wraps to a huge index. */
 	index = pm.pfn - faultdemo_reserved_pfn;
-	if (index < faultdemo_reserved_pages) {
-		kaddr = faultdemo_reserved_buf + (index << PAGE_SHIFT) + offset;
-		if (write)
-			memcpy(kaddr, buf, len);
-		else
-			memcpy(buf, kaddr, len);
-		ret = len;
-		goto out;
-	}
-
-	/* Not the window: the private copy of a page of a private mapping. */
-	if (!is_cow_mapping(vma->vm_flags) || !pfn_valid(pm.pfn)) {
+	if (index >= faultdemo_reserved_pages) {
 		ret = -EINVAL;
 		goto out;
 	}
-	folio = page_folio(pfn_to_page(pm.pfn));
-	if (!folio_test_anon(folio)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	kaddr = kmap_local_page(pfn_to_page(pm.pfn));
-	if (write) {
-		memcpy(kaddr + offset, buf, len);
-		flush_dcache_page(pfn_to_page(pm.pfn));
-		/*
-		 * We wrote through the kernel mapping, not the PTE, so its
-		 * dirty bit is not set: dirty the folio so that reclaim does
-		 * not drop a clean swap-cache copy. Allowed under the page
-		 * table lock, as in try_to_unmap_one().
-		 */
-		folio_mark_dirty(folio);
-	} else {
-		memcpy(buf, kaddr + offset, len);
-	}
-	kunmap_local(kaddr);
+	kaddr = faultdemo_reserved_buf + (index << PAGE_SHIFT) + offset;
+	if (write)
+		memcpy(kaddr, buf, len);
+	else
+		memcpy(buf, kaddr, len);
 	ret = len;
 out:
 	faultdemo_pfnmap_end(&pm);
@@ -173,21 +140,23 @@ static const struct vm_operations_struct faultdemo_reserved_vm_ops = {
  * faultdemo_reserved_mmap() - map (part of) the reserved window
  * @vma: the new VMA, vm_pgoff at or above FAULTDEMO_RESERVED_PGOFF
  *
- * The mapping must lie inside the window; it is populated completely,
- * here, in one remap_pfn_range() call (required for MAP_PRIVATE). It
- * cannot grow (VM_DONTEXPAND: mremap() growth fails) and is left out of
- * core dumps (VM_DONTDUMP).
+ * The mapping must be shared and lie inside the window; it is populated
+ * completely, here, in one remap_pfn_range() call. It cannot grow
+ * (VM_DONTEXPAND: mremap() growth fails) and is left out of core dumps
+ * (VM_DONTDUMP).
  *
  * Context: ->mmap, mmap_lock held for write.
- * Return: 0, -EINVAL if the window is disabled or the mapping does not
- * fit in it, or an error from remap_pfn_range().
+ * Return: 0, -EINVAL if the window is disabled, the mapping is private
+ * (MAP_PRIVATE) or does not fit in the window, or an error from
+ * remap_pfn_range().
  */
 int faultdemo_reserved_mmap(struct vm_area_struct *vma)
 {
 	unsigned long pages = vma_pages(vma);
 	unsigned long off;
 
-	if (!faultdemo_reserved_pages)
+	/* VM_MAYSHARE: a MAP_SHARED mapping of an O_RDONLY fd has no VM_SHARED */
+	if (!faultdemo_reserved_pages || !(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
 	/* Written so that neither side can overflow. */

@@ -124,10 +124,10 @@ mibs() {
 }
 
 # reserved_faults CSV: the most faults/page of any reserved window row
-# that cannot fault (reads and shared writes; a private write copies).
+# (reads and shared writes; the window refuses MAP_PRIVATE).
 reserved_faults() {
 	[ -f "$1" ] || return 0
-	awk -F, '$1 == "reserved" && $2 != "private_write" {
+	awk -F, '$1 == "reserved" {
 		if ($11 > m) m = $11; n++ } END { if (n) printf "%.3f", m }' "$1"
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The reserved window at FAULTDEMO_RESERVED_OFFSET: remap_pfn_range() at
- * mmap() time, so it never faults (MAP_SHARED); its bounds; VM_DONTEXPAND;
- * MAP_PRIVATE copies on store; contents live as long as the module.
+ * mmap() time, so it never faults; its bounds; VM_DONTEXPAND; MAP_PRIVATE
+ * refused; ptrace and /proc/PID/mem through .access; contents live as
+ * long as the module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -166,6 +168,7 @@ TEST_F(reserved, content_persists)
 TEST_F(reserved, partial_mapping)
 {
 	char *all, *part;
+	size_t i;
 
 	if (self->n < 8)
 		SKIP(return, "window too small");
@@ -175,12 +178,13 @@ TEST_F(reserved, partial_mapping)
 	part = mmap(NULL, 4 * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    self->fd, RES + 3 * self->ps);
 	ASSERT_NE(MAP_FAILED, part) TH_LOG("mmap: %s", strerror(errno));
-	fdemo_poke(all + 3 * self->ps, 0x333);
+	/* pagemap never walks VM_PFNMAP: tell the pages apart by content */
+	for (i = 0; i < self->n; i++)
+		fdemo_poke(all + i * self->ps, 0x7a6700 + i);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0x7a6700 + 3 + i, fdemo_peek(part + i * self->ps));
 	fdemo_poke(part + 3 * self->ps + 8, 0x666);
-	EXPECT_EQ(0x333, fdemo_peek(part));
 	EXPECT_EQ(0x666, fdemo_peek(all + 6 * self->ps + 8));
-	EXPECT_EQ(fdemo_pagemap_one(all + 4 * self->ps) & PM_PFN_MASK,
-		  fdemo_pagemap_one(part + self->ps) & PM_PFN_MASK);
 	/* The last page alone. */
 	munmap(part, 4 * self->ps);
 	part = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->fd,
@@ -237,56 +241,147 @@ TEST_F(reserved, mremap)
 	munmap(p, half / 2);
 }
 
+/* The offset column of /proc/self/maps for the mapping at @p, or -1. */
+static long long maps_offset(const void *p)
+{
+	unsigned long start, end;
+	unsigned long long off;
+	long long ret = -1;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %llx", &start, &end, &off) == 3 &&
+		    (unsigned long)p >= start && (unsigned long)p < end) {
+			ret = off + ((unsigned long)p - start);
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
 /*
- * MAP_PRIVATE: reads see the window without faulting; the first store to
- * a page faults once and gets an anonymous copy; the window is unchanged.
+ * MAP_PRIVATE of the window is refused (it would put the window's pfn in
+ * vm_pgoff, printed by /proc/PID/maps); every shared mapping, also of an
+ * O_RDONLY descriptor, works and shows its file offset.
  */
-TEST_F(reserved, private_mapping)
+TEST_F(reserved, private_mapping_is_refused)
+{
+	static const struct {
+		int oflags, prot, flags, err;
+	} cases[] = {
+		{ O_RDWR, PROT_READ | PROT_WRITE, MAP_PRIVATE, EINVAL },
+		{ O_RDWR, PROT_READ, MAP_PRIVATE, EINVAL },
+		{ O_RDWR, PROT_NONE, MAP_PRIVATE, EINVAL },
+		{ O_RDONLY, PROT_READ | PROT_WRITE, MAP_PRIVATE, EINVAL },
+		{ O_RDONLY, PROT_READ, MAP_PRIVATE | MAP_POPULATE, EINVAL },
+		{ O_RDWR, PROT_READ | PROT_WRITE, MAP_SHARED, 0 },
+		{ O_RDWR, PROT_READ, MAP_SHARED_VALIDATE, 0 },
+		{ O_RDONLY, PROT_READ, MAP_SHARED, 0 },
+		{ O_RDONLY, PROT_READ | PROT_WRITE, MAP_SHARED, EACCES },
+	};
+	size_t i, len = 2 * self->ps;
+	__u64 off = RES + self->ps;
+	int fd, err;
+	char *p;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		fd = fdemo_open(cases[i].oflags);
+		ASSERT_LE(0, fd);
+		p = mmap(NULL, len, cases[i].prot, cases[i].flags, fd, off);
+		err = p == MAP_FAILED ? errno : 0;
+		EXPECT_EQ(cases[i].err, err) TH_LOG("case %zu", i);
+		if (p != MAP_FAILED) {
+			EXPECT_EQ((long long)off, maps_offset(p))
+				TH_LOG("case %zu: offset in /proc/self/maps", i);
+			munmap(p, len);
+		}
+		close(fd);
+	}
+	expect_no_handler(_metadata, &self->s0);
+}
+
+/*
+ * ptrace and /proc/PID/mem cannot pin a VM_PFNMAP page (GUP refuses it):
+ * they reach the window through .access, through any part of it, and
+ * write only where the mapping is writable. The data area needs no
+ * .access: GUP finds its pages.
+ */
+TEST_F(reserved, proc_mem_reaches_the_window)
 {
 	size_t len = self->g.reserved_size;
-	char *sh, *pr;
-	long f0, f1;
+	char *rw, *ro, *part, *data;
+	__u64 v = 0;
+	int mem, status;
+	pid_t pid;
 
-	sh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, RES);
-	ASSERT_NE(MAP_FAILED, sh);
-	fdemo_dirty(sh, self->n, 0x5a5a5a5a);
-	pr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, RES);
-	ASSERT_NE(MAP_FAILED, pr) TH_LOG("mmap private: %s", strerror(errno));
+	if (self->n < 4)
+		SKIP(return, "window too small");
+	rw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, rw);
+	ro = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd, RES);
+	ASSERT_NE(MAP_FAILED, ro);
+	part = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    self->fd, RES + 2 * self->ps);
+	ASSERT_NE(MAP_FAILED, part);
+	data = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    self->fd, 0);
+	ASSERT_NE(MAP_FAILED, data);
+	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, mem) TH_LOG("/proc/self/mem: %s", strerror(errno));
 
-	f0 = fdemo_faults();
-	fdemo_touch(pr, self->n);
-	f1 = fdemo_faults();
-	EXPECT_EQ(0, f1 - f0);
-	EXPECT_EQ(0x5a5a5a5a, fdemo_peek(pr + self->ps));
+	fdemo_poke(rw + 2 * self->ps + 16, 0xacce55);
+	ASSERT_EQ(8, pread(mem, &v, 8, (unsigned long)(part + 16)))
+		TH_LOG("pread: %s", strerror(errno));
+	EXPECT_EQ(0xacce55, v);
+	v = 0x5eed;
+	ASSERT_EQ(8, pwrite(mem, &v, 8, (unsigned long)(rw + 3 * self->ps - 8)))
+		TH_LOG("pwrite: %s", strerror(errno));
+	EXPECT_EQ(0x5eed, fdemo_peek(part + self->ps - 8));
+	EXPECT_EQ(0x5eed, fdemo_peek(ro + 3 * self->ps - 8));
+	/* read-only PTE: .access refuses, /proc/PID/mem says EIO */
+	v = 0xbad;
+	EXPECT_EQ(-1, pwrite(mem, &v, 8, (unsigned long)(ro + 8)));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_NE(0xbad, fdemo_peek(rw + 8));
+	close(mem);
 
-	EXPECT_EQ(0, fdemo_smaps_kb(pr, "Anonymous"));
-	f0 = fdemo_faults();
-	fdemo_poke(pr + self->ps, 1);
-	fdemo_poke(pr + 2 * self->ps, 2);
-	fdemo_poke(pr + self->ps + 8, 3);
-	f1 = fdemo_faults();
-	EXPECT_EQ(2, f1 - f0);
-	/*
-	 * pagemap never walks VM_PFNMAP vmas.  smaps does on 6.12 (not on
-	 * 6.1) and then counts the private copies as anonymous Rss.
-	 */
-	if (fdemo_kernel_version() >= FDEMO_KVER(6, 12)) {
-		EXPECT_EQ(2 * self->ps / 1024, fdemo_smaps_kb(pr, "Anonymous"));
-		EXPECT_EQ(2 * self->ps / 1024, fdemo_smaps_kb(pr, "Rss"));
+	/* a tracer: PEEKDATA and POKEDATA on the window and the data area */
+	fdemo_poke(data, 0xda7a);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(2);
+		raise(SIGSTOP);
+		_exit(fdemo_peek(rw + 16) == 0x7ace && fdemo_peek(data + 8) == 0xd00d ?
+		      0 : 1);
 	}
-
-	EXPECT_EQ(1, fdemo_peek(pr + self->ps));
-	EXPECT_EQ(3, fdemo_peek(pr + self->ps + 8));
-	EXPECT_EQ(0x5a5a5a5a, fdemo_peek(sh + self->ps));
-	EXPECT_EQ(0x5a5a5a5a, fdemo_peek(sh + 2 * self->ps));
-	/* Later changes of the window show in pages never stored to. */
-	fdemo_poke(sh + 3 * self->ps, 0x1234);
-	EXPECT_EQ(0x1234, fdemo_peek(pr + 3 * self->ps));
-	fdemo_poke(sh + self->ps, 0x4321);
-	EXPECT_EQ(1, fdemo_peek(pr + self->ps));
-	expect_no_handler(_metadata, &self->s0);
-	munmap(pr, len);
-	munmap(sh, len);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("status %#x", status);
+	errno = 0;
+	EXPECT_EQ(0xacce55, ptrace(PTRACE_PEEKDATA, pid, part + 16, NULL));
+	EXPECT_EQ(0, errno);
+	EXPECT_EQ(0xda7a, ptrace(PTRACE_PEEKDATA, pid, data, NULL));
+	EXPECT_EQ(0, ptrace(PTRACE_POKEDATA, pid, rw + 16, (void *)0x7ace));
+	EXPECT_EQ(0, ptrace(PTRACE_POKEDATA, pid, data + 8, (void *)0xd00d));
+	/* not even FOLL_FORCE writes the window through a read-only mapping */
+	EXPECT_EQ(-1, ptrace(PTRACE_POKEDATA, pid, ro + 24, (void *)0xbad));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(0, ptrace(PTRACE_DETACH, pid, NULL, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0x7ace, fdemo_peek(rw + 16));
+	EXPECT_EQ(0xd00d, fdemo_peek(data + 8));
+	EXPECT_NE(0xbad, fdemo_peek(rw + 24));
+	munmap(data, self->ps);
+	munmap(part, self->ps);
+	munmap(ro, len);
+	munmap(rw, len);
 }
 
 /* Tests that reload the module with other parameters. */

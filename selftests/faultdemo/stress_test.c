@@ -23,10 +23,7 @@
  * past the end of the data area must raise SIGBUS, nothing may raise any
  * other signal.
  *
- * fork() fails with ENOMEM while the process has a MAP_PRIVATE mapping of
- * the reserved window whose first page was copied on write (x86 PAT,
- * get_pat_info()): only thread 0 of each process forks or makes such
- * copies, so that it knows when.
+ * Only thread 0 of each process forks.
  *
  * Environment: FAULTDEMO_STRESS_SEED (default: from the clock, always
  * printed), FAULTDEMO_STRESS_SECONDS (20), FAULTDEMO_STRESS_OPS (200000 per
@@ -152,7 +149,6 @@ struct totals {
 	__u64 sigbus;
 	__u64 cows;
 	__u64 forks;
-	__u64 fork_enomem;
 	__u64 logged;
 	int stop;
 };
@@ -942,24 +938,13 @@ static void store_page(struct thr *t, struct smap *m, size_t i)
 	cow_snapshot(t, m, i, true);
 }
 
-/*
- * A private copy of a reserved window page breaks fork() if it is the first
- * page of its vma (x86 PAT cannot find the pfn any more: get_pat_info()).
- * Only thread 0 of a process makes such copies, and only thread 0 forks,
- * so that it knows what fork() must do.
- */
-static bool res_cow_ok(struct thr *t, struct smap *m)
-{
-	return !m->res || m->shared || t->idx == 0 || t->child;
-}
-
 /* A page of @m that can be stored to: its owner's, or any if private. */
 static bool storable(struct thr *t, struct smap *m, size_t i)
 {
 	if (!(m->prot[i] & PROT_WRITE) || beyond(m, i))
 		return false;
 	if (!m->shared)
-		return res_cow_ok(t, m);
+		return true;
 	return classify(t, m->res, m->off + i * cfg.ps).kind == PK_OWN;
 }
 
@@ -971,9 +956,6 @@ static void op_store(struct thr *t)
 	int sig;
 
 	if (!m)
-		return;
-	/* keep most forks of thread 0 working (see res_cow_ok()) */
-	if (m->res && !m->shared && !t->child && chance(t, 70))
 		return;
 	start = below(t, m->npages);
 	/* sometimes a store past the end: SIGBUS, nothing stored */
@@ -1080,7 +1062,7 @@ static void op_mmap_res(struct thr *t)
 		return;
 	rp = below(t, cfg.res_pages);
 	n = 1 + below(t, min_sz(32, cfg.res_pages - rp));
-	shared = chance(t, 60);
+	shared = chance(t, 85);
 	rofd = chance(t, 15);
 	prot = pick_prot(t);
 	flags = (shared ? MAP_SHARED : MAP_PRIVATE) |
@@ -1088,8 +1070,10 @@ static void op_mmap_res(struct thr *t)
 	note(t, flags, rp, n << 8 | prot | rofd << 4);
 	p = mmap(NULL, n * cfg.ps, prot, flags, rofd ? t->fd_ro : t->fd,
 		 FAULTDEMO_RESERVED_OFFSET + rp * cfg.ps);
+	/* shared only (faultdemo(4)) */
 	if (!expect(t, "mmap of the reserved window", (long)p, errno,
-		    shared && rofd && (prot & PROT_WRITE) ? ERRS(EACCES) : ERRS(0))) {
+		    !shared ? ERRS(EINVAL) :
+		    rofd && (prot & PROT_WRITE) ? ERRS(EACCES) : ERRS(0))) {
 		if (p != MAP_FAILED)
 			munmap(p, n * cfg.ps);
 		return;
@@ -1702,7 +1686,7 @@ static bool copy_dst(struct thr *t, struct smap *m, size_t i)
 {
 	struct pinfo pi;
 
-	if (!(m->prot[i] & PROT_WRITE) || beyond(m, i) || !res_cow_ok(t, m))
+	if (!(m->prot[i] & PROT_WRITE) || beyond(m, i))
 		return false;
 	pi = classify(t, m->res, m->off + i * cfg.ps);
 	if (m->shared)
@@ -2134,41 +2118,18 @@ static void verify_maps(struct thr *t, unsigned int k)
  * a few operations of its own, exits. Its shared stores land in the shared
  * shadow while this thread waits for it.
  */
-static bool fork_may_fail(struct thr *t)
-{
-	struct smap *m;
-	unsigned int i;
-	size_t pg;
-
-	for (i = 0; i < MAX_MAPS; i++) {
-		m = &t->maps[i];
-		if (!m->addr || !m->res || m->shared)
-			continue;
-		for (pg = 0; pg < m->npages; pg++)
-			if (m->vstart[pg] && m->priv[pg])
-				return true;
-	}
-	return false;
-}
-
 static void op_fork(struct thr *t)
 {
 	__u64 seed = rnd(t), ops0;
 	int status, ret;
-	bool may_fail;
 	pid_t pid;
 
 	if (t->child || t->idx)
 		return;
-	may_fail = fork_may_fail(t);
-	note(t, may_fail, 0, 0);
+	note(t, 0, 0, 0);
 	pid = fork();
-	if (!expect(t, "fork", pid, errno,
-		    may_fail ? ERRS(0, ENOMEM) : ERRS(0)) || pid < 0) {
-		if (pid < 0 && may_fail)
-			__atomic_add_fetch(&tot->fork_enomem, 1, __ATOMIC_RELAXED);
+	if (!expect(t, "fork", pid, errno, ERRS(0)) || pid < 0)
 		return;
-	}
 	if (!pid) {
 		t->child = true;
 		t->seed = seed;
@@ -2180,7 +2141,7 @@ static void op_fork(struct thr *t)
 		__atomic_add_fetch(&tot->ops, t->ops - ops0, __ATOMIC_RELAXED);
 		_exit(0);
 	}
-	note(t, may_fail, pid, 0);
+	note(t, 0, pid, 0);
 	do {
 		ret = waitpid(pid, &status, 0);
 	} while (ret < 0 && errno == EINTR);
@@ -2702,11 +2663,10 @@ TEST_F_TIMEOUT(stress, random_ops, 175)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s=%llu",
 			 op_table[i].name, (unsigned long long)tot->by_op[i]);
 	ksft_print_msg("by operation:%s\n", line);
-	ksft_print_msg("sigbus: %llu, private copies: %llu, forks: %llu (%llu failed: PAT)\n",
+	ksft_print_msg("sigbus: %llu, private copies: %llu, forks: %llu\n",
 		       (unsigned long long)tot->sigbus,
 		       (unsigned long long)tot->cows,
-		       (unsigned long long)tot->forks,
-		       (unsigned long long)tot->fork_enomem);
+		       (unsigned long long)tot->forks);
 	ksft_print_msg("ops: %llu\n", (unsigned long long)tot->ops);
 	ksft_print_msg("seed: %llu\n", (unsigned long long)cfg.seed);
 	ksft_print_msg("mismatches: %llu\n", (unsigned long long)tot->mismatches);
