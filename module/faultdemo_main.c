@@ -147,6 +147,12 @@ static long faultdemo_clean(struct file *file, pgoff_t first, pgoff_t last)
  * outside the data area (a mapping past its end, the reserved window) have
  * nothing to write, but a writeback error this file has not seen yet is
  * still reported, once, as for any file.
+ *
+ * Writing back is everybody's business, as for any file: a descriptor
+ * opened read-only may fsync with a backing device. In RAM mode there is
+ * nothing to write and a clean only write-protects other processes'
+ * mappings, which needs a writable descriptor (doc/design.md, "Who may
+ * clean"): there it only reports errors.
  */
 static int faultdemo_fsync(struct file *file, loff_t start, loff_t end,
 			   int datasync)
@@ -155,7 +161,8 @@ static int faultdemo_fsync(struct file *file, loff_t start, loff_t end,
 	loff_t size = faultdemo_size;
 	long ret;
 
-	if (start < 0 || end < start || start >= size)
+	if (start < 0 || end < start || start >= size ||
+	    (!backend->writeback && !(file->f_mode & FMODE_WRITE)))
 		return file_check_and_advance_wb_err(file);
 	if (end >= size)
 		end = size - 1;
@@ -199,6 +206,9 @@ static long faultdemo_ioc_clean(struct file *file,
 	u64 length;
 	long ret;
 
+	/* it write-protects every writer's mappings: writers only */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&req, uclean, sizeof(req)))
 		return -EFAULT;
 

@@ -672,8 +672,8 @@ TEST_F_TIMEOUT(backing, cold_sequential_read_one_fault_per_window, 60)
 }
 
 enum sync_how {
-	BY_FSYNC, BY_FDATASYNC, BY_MSYNC, BY_SYNC, BY_OSYNC, BY_ODSYNC,
-	BY_CLEAN, BY_RMMOD,
+	BY_FSYNC, BY_FSYNC_RDONLY, BY_FDATASYNC, BY_MSYNC, BY_SYNC, BY_OSYNC,
+	BY_ODSYNC, BY_CLEAN, BY_RMMOD,
 };
 
 /*
@@ -691,6 +691,7 @@ TEST_F_TIMEOUT(backing, every_sync_writes_to_the_device, 120)
 		bool flush;
 	} cases[] = {
 		{ "fsync", BY_FSYNC, true },
+		{ "fsync of an O_RDONLY file", BY_FSYNC_RDONLY, true },
 		{ "fdatasync", BY_FDATASYNC, true },
 		{ "msync(MS_SYNC)", BY_MSYNC, true },
 		{ "sync(2)", BY_SYNC, true },
@@ -744,6 +745,12 @@ TEST_F_TIMEOUT(backing, every_sync_writes_to_the_device, 120)
 		switch (cases[i].how) {
 		case BY_FSYNC:
 			EXPECT_EQ(0, fsync(self->d.fd));
+			break;
+		case BY_FSYNC_RDONLY:
+			fd2 = fdemo_open(O_RDONLY);
+			ASSERT_LE(0, fd2);
+			EXPECT_EQ(0, fsync(fd2));
+			close(fd2);
 			break;
 		case BY_FDATASYNC:
 			EXPECT_EQ(0, fdatasync(self->d.fd));

@@ -164,6 +164,50 @@ TEST_F(shared_write, clean_rearms_page_mkwrite)
 }
 
 /*
+ * Write-protecting other processes' mappings is for writers: a read-only
+ * descriptor gets EBADF from FAULTDEMO_IOC_CLEAN, and its fsync() (RAM
+ * mode: nothing to write back) leaves the pages writable. A writable
+ * descriptor's fsync() write-protects them.
+ */
+TEST_F(shared_write, clean_needs_a_writable_descriptor)
+{
+	struct faultdemo_clean c = { .offset = 0, .length = 0, .cleaned = 7 };
+	struct fdemo_stats d;
+	long f0, f1;
+	int ro;
+
+	ro = fdemo_open(O_RDONLY);
+	ASSERT_LE(0, ro);
+	fdemo_dirty(self->p, 4, 0x1111);
+	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(4, d.page_mkwrite);
+
+	EXPECT_EQ(-1, ioctl(ro, FAULTDEMO_IOC_CLEAN, &c));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(7, c.cleaned);
+	EXPECT_EQ(0, fsync(ro));
+	EXPECT_EQ(0, fdatasync(ro));
+	f0 = fdemo_faults();
+	fdemo_dirty(self->p, 4, 0x2222);
+	f1 = fdemo_faults();
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(0, f1 - f0) TH_LOG("a reader write-protected the pages");
+	EXPECT_EQ(0, d.page_mkwrite);
+	EXPECT_EQ(0, d.clean);
+
+	EXPECT_EQ(0, fsync(self->fd));
+	f0 = fdemo_faults();
+	fdemo_dirty(self->p, 4, 0x3333);
+	f1 = fdemo_faults();
+	delta(_metadata, &self->s0, &d);
+	EXPECT_EQ(4, f1 - f0);
+	EXPECT_EQ(4, d.page_mkwrite);
+	EXPECT_EQ(1, d.clean);
+	EXPECT_EQ(0x3333, fdemo_peek(self->p + 3 * self->ps));
+	close(ro);
+}
+
+/*
  * The page cache is the only copy of the data: after a clean (or fsync) a
  * written page must still be one the kernel cannot drop. Soft-offline
  * drops clean, unmapped page-cache pages (mapping_evict_folio()) and
