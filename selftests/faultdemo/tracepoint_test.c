@@ -2,7 +2,8 @@
 /*
  * Tracepoints faultdemo:faultdemo_{fault,map_pages,page_mkwrite}: enabled
  * in a private tracefs instance, filtered on our pid; the events seen in
- * "trace" and "trace_pipe" match what we did and the counters.
+ * "trace" and "trace_pipe" match what we did and the counters, field by
+ * field: page offset, kind, result.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,28 +96,69 @@ FIXTURE_TEARDOWN(trace)
 	close(self->fd);
 }
 
-/* Lines of the instance's "trace" that record @event. */
-static long count_events(const char *inst, const char *event)
+/* One event line of "trace" or "trace_pipe", its fields parsed. */
+struct tp_event {
+	char name[32];
+	unsigned long pgoff, start, end;	/* start/end: map_pages */
+	char kind[16];				/* faultdemo_fault */
+	unsigned int order;
+	int pmd;
+	char result[64];
+};
+
+/* Parse @line if it records one of our events; false otherwise. */
+static bool parse_event(const char *line, struct tp_event *e)
 {
-	char path[512], needle[128], *line = NULL;
+	const char *s = strstr(line, " faultdemo_");
+
+	memset(e, 0, sizeof(*e));
+	e->pmd = -1;
+	if (line[0] == '#' || !s || sscanf(s + 1, "%31[a-z_]:", e->name) != 1)
+		return false;
+	s = strchr(s + 1, ':') + 1;
+	if (!strcmp(e->name, "faultdemo_fault"))
+		return sscanf(s, " pgoff=%lx kind=%15s order=%u pmd=%d result=%63s",
+			      &e->pgoff, e->kind, &e->order, &e->pmd,
+			      e->result) == 5;
+	if (!strcmp(e->name, "faultdemo_map_pages"))
+		return sscanf(s, " start_pgoff=%lx end_pgoff=%lx pmd=%d result=%63s",
+			      &e->start, &e->end, &e->pmd, e->result) == 4;
+	if (!strcmp(e->name, "faultdemo_page_mkwrite"))
+		return sscanf(s, " pgoff=%lx result=%63s", &e->pgoff,
+			      e->result) == 2;
+	return false;
+}
+
+/* Our events in the instance's "trace", in order; their count or -errno. */
+static long read_events(const char *inst, struct tp_event *ev, size_t max)
+{
+	char path[512], *line = NULL;
 	size_t cap = 0;
 	long n = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/trace", inst);
-	snprintf(needle, sizeof(needle), " %s:", event);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		if (line[0] == '#')
-			continue;
-		if (strstr(line, needle))
+	while (getline(&line, &cap, f) > 0 && (size_t)n < max)
+		if (parse_event(line, &ev[n]))
 			n++;
-	}
 	free(line);
 	fclose(f);
 	return n;
+}
+
+/* Does "result=" @r hold flag @flag ("0" for none)? */
+static bool has_flag(const char *r, const char *flag)
+{
+	size_t len = strlen(flag);
+	const char *s;
+
+	for (s = r; (s = strstr(s, flag)); s += len)
+		if ((s == r || s[-1] == '|') && (s[len] == '\0' || s[len] == '|'))
+			return true;
+	return false;
 }
 
 static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
@@ -150,8 +192,18 @@ TEST_F(trace, events_registered)
 /* One faultdemo_fault event per .fault call, of every kind. */
 TEST_F(trace, fault_events_match_counters)
 {
+	static const struct {
+		unsigned long pgoff;
+		const char *kind;
+	} want[] = {
+		{ 0, "read" }, { 1, "read" }, { 2, "read" }, { 3, "read" },
+		{ 4, "read" }, { 5, "read" }, { 6, "read" }, { 7, "read" },
+		{ 0, "cow" }, { 1, "cow" }, { NPAGES, "shared" },
+	};
+	struct tp_event ev[64];
 	struct fdemo_stats d;
 	char *ro, *pr, *sh;
+	size_t i;
 	long n;
 
 	/* no fault-around: every read fault is a .fault */
@@ -177,21 +229,59 @@ TEST_F(trace, fault_events_match_counters)
 	EXPECT_EQ(2, d.fault_cow);
 	EXPECT_EQ(1, d.fault_shared);
 
-	n = count_events(self->inst, "faultdemo_fault");
-	EXPECT_EQ(11, n);
-	EXPECT_EQ(0, count_events(self->inst, "faultdemo_page_mkwrite"));
+	n = read_events(self->inst, ev, ARRAY_SIZE(ev));
+	ASSERT_EQ(ARRAY_SIZE(want), n);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		EXPECT_STREQ("faultdemo_fault", ev[i].name);
+		EXPECT_EQ(want[i].pgoff, ev[i].pgoff) TH_LOG("event %zu", i);
+		EXPECT_STREQ(want[i].kind, ev[i].kind) TH_LOG("event %zu", i);
+		EXPECT_EQ(0, ev[i].order);
+		EXPECT_EQ(0, ev[i].pmd);
+		/* the page comes back locked; RAM mode never does I/O */
+		EXPECT_TRUE(has_flag(ev[i].result, "LOCKED"))
+			TH_LOG("event %zu: result=%s", i, ev[i].result);
+		EXPECT_FALSE(has_flag(ev[i].result, "MAJOR"));
+	}
 
 	/* Disabled: faults leave no trace. */
 	fdemo_touch(ro + 8 * self->ps, 4);
-	EXPECT_EQ(n, count_events(self->inst, "faultdemo_fault"));
+	EXPECT_EQ(n, read_events(self->inst, ev, ARRAY_SIZE(ev)));
 	munmap(ro, NPAGES * self->ps);
 	munmap(pr, NPAGES * self->ps);
 	munmap(sh, NPAGES * self->ps);
 }
 
+/* A load past the end of the data area: one fault event, result SIGBUS. */
+TEST_F(trace, sigbus_past_the_end_is_traced)
+{
+	struct faultdemo_geometry g;
+	struct tp_event ev[8];
+	struct fdemo_sig sig;
+	char *p;
+
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &g));
+	p = mmap(NULL, 2 * self->ps, PROT_READ, MAP_SHARED, self->fd,
+		 g.size - self->ps);
+	ASSERT_NE(MAP_FAILED, p);
+	fdemo_touch(p, 1);
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_fault", true));
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_map_pages", true));
+	EXPECT_EQ(SIGBUS, fdemo_probe(p + self->ps, false, 0, &sig));
+	/* fault-around first: it maps nothing past the end, then .fault */
+	ASSERT_EQ(2, read_events(self->inst, ev, ARRAY_SIZE(ev)));
+	EXPECT_STREQ("faultdemo_map_pages", ev[0].name);
+	EXPECT_STREQ("0", ev[0].result);
+	EXPECT_STREQ("faultdemo_fault", ev[1].name);
+	EXPECT_EQ(g.size / self->ps, ev[1].pgoff);
+	EXPECT_STREQ("read", ev[1].kind);
+	EXPECT_STREQ("SIGBUS", ev[1].result);
+	munmap(p, 2 * self->ps);
+}
+
 /* A fault served by fault-around shows a map_pages event and no fault. */
 TEST_F(trace, map_pages_event)
 {
+	struct tp_event ev[8];
 	struct fdemo_stats d;
 	char *p;
 
@@ -204,9 +294,16 @@ TEST_F(trace, map_pages_event)
 	fdemo_touch(p, NPAGES);
 	delta(_metadata, &self->s0, &d);
 	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT, PM_PRESENT));
-	EXPECT_EQ(1, count_events(self->inst, "faultdemo_map_pages"));
-	EXPECT_EQ(0, count_events(self->inst, "faultdemo_fault"));
+	/* the cache is warm: one map_pages call maps the 16-page window */
+	ASSERT_EQ(1, read_events(self->inst, ev, ARRAY_SIZE(ev)));
+	EXPECT_STREQ("faultdemo_map_pages", ev[0].name);
+	EXPECT_EQ(0, ev[0].start);
+	EXPECT_EQ(NPAGES - 1, ev[0].end);
+	EXPECT_EQ(0, ev[0].pmd);
+	/* the faulting page was mapped: the fault is done */
+	EXPECT_TRUE(has_flag(ev[0].result, "NOPAGE")) TH_LOG("result=%s", ev[0].result);
 	EXPECT_EQ(0, d.fault_read);
+	EXPECT_EQ(1, d.map_pages);
 	munmap(p, NPAGES * self->ps);
 }
 
@@ -215,11 +312,12 @@ TEST_F(trace, page_mkwrite_trace_pipe)
 {
 	struct fdemo_stats d;
 	char path[512], buf[8192];
+	struct tp_event ev[8];
 	struct pollfd pfd;
-	long found = 0;
+	long found = 0, i;
+	char *p, *s, *save;
 	time_t end;
 	ssize_t n;
-	char *p, *s;
 	int tp;
 
 	snprintf(path, sizeof(path), "%s/trace_pipe", self->inst);
@@ -245,10 +343,18 @@ TEST_F(trace, page_mkwrite_trace_pipe)
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
-		for (s = buf; (s = strstr(s, " faultdemo_page_mkwrite:")); s++)
-			found++;
+		for (s = strtok_r(buf, "\n", &save); s && found < 8;
+		     s = strtok_r(NULL, "\n", &save))
+			if (parse_event(s, &ev[found]))
+				found++;
 	}
-	EXPECT_EQ(3, found);
+	ASSERT_EQ(3, found);
+	for (i = 0; i < 3; i++) {
+		EXPECT_STREQ("faultdemo_page_mkwrite", ev[i].name);
+		EXPECT_EQ(i, ev[i].pgoff);
+		EXPECT_TRUE(has_flag(ev[i].result, "LOCKED"))
+			TH_LOG("event %ld: result=%s", i, ev[i].result);
+	}
 	close(tp);
 	munmap(p, NPAGES * self->ps);
 }
