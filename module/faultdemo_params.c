@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/minmax.h>
@@ -42,8 +43,19 @@ static int faultdemo_val_len(const char *val)
 }
 
 /*
- * Parse "<number>[KMGT]" like memparse(), but reject trailing garbage and
- * overflow, which memparse() silently accepts.
+ * Numbers are decimal, or hexadecimal with 0x. kstrto*() with base 0 would
+ * read "010" as octal 8: a leading zero followed by a digit is refused
+ * instead of silently meaning something else.
+ */
+static bool faultdemo_octal_looking(const char *s)
+{
+	s = skip_spaces(s);
+	return s[0] == '0' && isdigit(s[1]);
+}
+
+/*
+ * Parse "<number>[KMGT]" like memparse(), but reject trailing garbage,
+ * overflow (both of which memparse() silently accepts) and octal.
  */
 static int faultdemo_parse_bytes(const char *val, u64 *bytes)
 {
@@ -81,7 +93,8 @@ static int faultdemo_parse_bytes(const char *val, u64 *bytes)
 	if (shift)
 		s[len - 1] = '\0';
 
-	if (kstrtoull(s, 0, &num) || num > (U64_MAX >> shift))
+	if (faultdemo_octal_looking(s) || kstrtoull(s, 0, &num) ||
+	    num > (U64_MAX >> shift))
 		return -EINVAL;
 	*bytes = num << shift;
 	return 0;
@@ -126,7 +139,7 @@ static int faultdemo_set_readahead(const char *val,
 {
 	unsigned int pages;
 
-	if (!val || kstrtouint(val, 0, &pages) ||
+	if (!val || faultdemo_octal_looking(val) || kstrtouint(val, 0, &pages) ||
 	    pages > FAULTDEMO_READAHEAD_MAX) {
 		pr_err("readahead=%.*s: must be an integer in [0, %u] (pages)\n",
 		       faultdemo_val_len(val), val ?: "",
@@ -220,8 +233,8 @@ static int faultdemo_set_folio_order(const char *val,
 {
 	unsigned int order;
 
-	if (!val || kstrtouint(val, 0, &order) || order == 1 ||
-	    order > FAULTDEMO_FOLIO_ORDER_MAX) {
+	if (!val || faultdemo_octal_looking(val) || kstrtouint(val, 0, &order) ||
+	    order == 1 || order > FAULTDEMO_FOLIO_ORDER_MAX) {
 		if (FAULTDEMO_FOLIO_ORDER_MAX)
 			pr_err("folio_order=%.*s: must be 0 or in [2, %u]\n",
 			       faultdemo_val_len(val), val ?: "",

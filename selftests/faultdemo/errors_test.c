@@ -274,6 +274,96 @@ TEST_F(errors, rw_bad_buffers)
 	munmap(b.none, 4 * self->ps);
 }
 
+enum file_call {
+	FC_OPEN_DIRECT, FC_SETFL_DIRECT, FC_APPEND, FC_CFR_FROM, FC_CFR_TO,
+	FC_CFR_SELF, FC_READAHEAD, FC_FADVISE,
+};
+
+/* Run @call on the device (and a regular file); 0 or errno. */
+static int file_call(enum file_call call, int fd, int reg, size_t ps)
+{
+	loff_t in = 0, out = 0;
+	__u64 v = 0xa99e0d;
+	int ret, afd;
+
+	switch (call) {
+	case FC_OPEN_DIRECT:
+		ret = fdemo_open(O_RDWR | O_DIRECT);
+		if (ret >= 0)
+			close(ret);
+		return ret < 0 ? -ret : 0;
+	case FC_SETFL_DIRECT:
+		ret = fcntl(fd, F_SETFL, O_DIRECT);
+		break;
+	case FC_APPEND:
+		afd = fdemo_open(O_RDWR | O_APPEND);
+		if (afd < 0)
+			return -afd;
+		ret = write(afd, &v, sizeof(v)) < 0 ? errno : 0;
+		close(afd);
+		return ret;
+	case FC_CFR_FROM:
+		ret = copy_file_range(fd, &in, reg, &out, ps, 0) < 0 ? -1 : 0;
+		break;
+	case FC_CFR_TO:
+		ret = copy_file_range(reg, &in, fd, &out, ps, 0) < 0 ? -1 : 0;
+		break;
+	case FC_CFR_SELF:
+		out = ps;
+		ret = copy_file_range(fd, &in, fd, &out, ps, 0) < 0 ? -1 : 0;
+		break;
+	case FC_READAHEAD:
+		ret = readahead(fd, 0, ps);
+		break;
+	default:
+		return posix_fadvise(fd, 0, ps, POSIX_FADV_WILLNEED);
+	}
+	return ret ? errno : 0;
+}
+
+/*
+ * File calls a character device does not support, and the ones it does:
+ * each gets the errno faultdemo(4) documents, and nothing is written.
+ */
+TEST_F(errors, unsupported_file_calls)
+{
+	static const struct {
+		const char *name;
+		enum file_call call;
+		int err;
+	} cases[] = {
+		{ "open(O_DIRECT)", FC_OPEN_DIRECT, EINVAL },
+		{ "fcntl(F_SETFL, O_DIRECT)", FC_SETFL_DIRECT, EINVAL },
+		{ "O_APPEND write", FC_APPEND, ENOSPC },
+		{ "copy_file_range from the device", FC_CFR_FROM, EINVAL },
+		{ "copy_file_range to the device", FC_CFR_TO, EINVAL },
+		{ "copy_file_range within the device", FC_CFR_SELF, EINVAL },
+		{ "readahead(2)", FC_READAHEAD, EINVAL },
+		{ "posix_fadvise(WILLNEED)", FC_FADVISE, 0 },
+	};
+	char path[] = "/tmp/faultdemo_errors_XXXXXX";
+	__u64 before[2], after[2];
+	size_t i;
+	int reg;
+
+	reg = mkstemp(path);
+	ASSERT_LE(0, reg);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(reg, 2 * self->ps));
+	ASSERT_EQ(sizeof(before), pread(self->fd, before, sizeof(before), 0));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int err = file_call(cases[i].call, self->fd, reg, self->ps);
+
+		EXPECT_EQ(cases[i].err, err) TH_LOG("case %zu: %s", i, cases[i].name);
+	}
+	/* nothing was written: not at the start, not at the end */
+	ASSERT_EQ(sizeof(after), pread(self->fd, after, sizeof(after), 0));
+	EXPECT_EQ(0, memcmp(before, after, sizeof(before)));
+	ASSERT_EQ(8, pread(self->fd, after, 8, self->g.size - 8));
+	EXPECT_NE(0xa99e0d, after[0]);
+	close(reg);
+}
+
 TEST_F(errors, device_node_and_nonroot_open)
 {
 	struct stat st;
@@ -307,7 +397,7 @@ TEST_F(errors, device_node_and_nonroot_open)
 
 TEST_F(errors, runtime_params)
 {
-	static const char * const bad_ra[] = { "5000", "1025", "-1", "abc" };
+	static const char * const bad_ra[] = { "5000", "1025", "-1", "abc", "010" };
 	__u64 v;
 	size_t i;
 
@@ -389,6 +479,9 @@ TEST_F(load, bad_params_fail)
 {
 	static const char * const bad[] = {
 		"size=0", "size=4097", "size=2T", "size=1025G", "size=junk",
+		/* 2^64 bytes: the suffix overflows; octal-looking numbers */
+		"size=16777216T", "size=18446744073709551616", "size=010M",
+		"reserved_size=04096", "readahead=010", "folio_order=09",
 		/* RAM mode: more than half of RAM can never be evicted */
 		"size=1T",
 		"reserved_size=8M", "reserved_size=4100", "reserved_size=5M",
@@ -455,6 +548,9 @@ TEST_F(load, edge_params_load)
 		{ "readahead=1024 fault_around=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED,
 		  1024, 0, 0 },
 		{ "readahead=0", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED, 0, 1, 0 },
+		/* decimal, or hex with 0x; a lone 0 is not octal */
+		{ "size=0x200000 reserved_size=0", 2 << 20, 0, FDEMO_DEF_READAHEAD, 1, 0 },
+		{ "readahead=0x10", FDEMO_DEF_SIZE, FDEMO_DEF_RESERVED, 16, 1, 0 },
 		/* a data area smaller than one large folio: small ones */
 		{ "folio_order=9 size=4096", 4096, FDEMO_DEF_RESERVED,
 		  FDEMO_DEF_READAHEAD, 1, 9 },
