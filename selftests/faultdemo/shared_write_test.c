@@ -276,43 +276,72 @@ TEST_F(shared_write, clean_to_end)
 	EXPECT_EQ(NPAGES, d.page_mkwrite);
 }
 
-/* msync(MS_SYNC) cleans the range like the ioctl. */
-TEST_F(shared_write, msync_rearms_page_mkwrite)
+enum sync_how { BY_MSYNC, BY_FSYNC, BY_FDATASYNC, BY_OSYNC, BY_ODSYNC };
+
+/*
+ * Every way to sync the data area write-protects what it synced: the next
+ * store to each page faults into .page_mkwrite again (for O_SYNC and
+ * O_DSYNC, the write of a few bytes to each page syncs it). The data stay.
+ */
+TEST_F(shared_write, every_sync_rearms_page_mkwrite)
 {
+	static const struct {
+		const char *name;
+		enum sync_how how;
+	} cases[] = {
+		{ "msync(MS_SYNC)", BY_MSYNC },
+		{ "fsync", BY_FSYNC },
+		{ "fdatasync", BY_FDATASYNC },
+		{ "O_SYNC write", BY_OSYNC },
+		{ "O_DSYNC write", BY_ODSYNC },
+	};
+	const size_t n = 3;
 	struct fdemo_stats d;
+	size_t i, pg;
+	__u64 v;
+	int sfd, sync_flag;
 	long f0, f1;
 
-	fdemo_dirty(self->p, 2, 1);
-	ASSERT_EQ(0, msync(self->p, 2 * self->ps, MS_SYNC));
-	delta(_metadata, &self->s0, &d);
-	EXPECT_LE(1, d.clean);
-	/* write-protected again: each store faults into .page_mkwrite */
-	f0 = fdemo_faults();
-	fdemo_dirty(self->p, 2, 2);
-	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
-	EXPECT_EQ(2, f1 - f0);
-	EXPECT_EQ(2, d.page_mkwrite);
-	EXPECT_EQ(0, fdemo_check_dev(self->fd, 2 * self->ps, 2 * self->ps, self->seed));
-}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		fdemo_dirty(self->p, n, i + 1);
+		delta(_metadata, &self->s0, &d);
+		switch (cases[i].how) {
+		case BY_MSYNC:
+			ASSERT_EQ(0, msync(self->p, n * self->ps, MS_SYNC));
+			break;
+		case BY_FSYNC:
+			ASSERT_EQ(0, fsync(self->fd));
+			break;
+		case BY_FDATASYNC:
+			ASSERT_EQ(0, fdatasync(self->fd));
+			break;
+		default:
+			sync_flag = O_DSYNC;
+			if (cases[i].how == BY_OSYNC)
+				sync_flag = O_SYNC;
+			sfd = fdemo_open(O_RDWR | sync_flag);
+			ASSERT_LE(0, sfd);
+			for (pg = 0; pg < n; pg++) {
+				v = 0x5c00 + pg;
+				ASSERT_EQ(8, pwrite(sfd, &v, 8, pg * self->ps + 8));
+				EXPECT_EQ(v, fdemo_peek(self->p + pg * self->ps + 8));
+			}
+			close(sfd);
+			break;
+		}
+		delta(_metadata, &self->s0, &d);
+		EXPECT_LE(1, d.clean) TH_LOG("%s: no clean", cases[i].name);
 
-/* fsync() cleans the whole device. */
-TEST_F(shared_write, fsync_rearms_page_mkwrite)
-{
-	struct fdemo_stats d;
-	long f0, f1;
-
-	fdemo_dirty(self->p, 3, 1);
-	ASSERT_EQ(0, fsync(self->fd));
-	ASSERT_EQ(0, fdatasync(self->fd));
-	delta(_metadata, &self->s0, &d);
-	/* write-protected again: each store faults into .page_mkwrite */
-	f0 = fdemo_faults();
-	fdemo_dirty(self->p, 3, 2);
-	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
-	EXPECT_EQ(3, f1 - f0);
-	EXPECT_EQ(3, d.page_mkwrite);
+		f0 = fdemo_faults();
+		fdemo_dirty(self->p, n, 0x70 + i);
+		f1 = fdemo_faults();
+		delta(_metadata, &self->s0, &d);
+		EXPECT_EQ(n, f1 - f0) TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(n, d.page_mkwrite) TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(0x70 + i, fdemo_peek(self->p + (n - 1) * self->ps));
+	}
+	/* the pages past the ones stored to keep their pattern */
+	EXPECT_EQ(0, fdemo_check_dev(self->fd, n * self->ps, n * self->ps, self->seed));
 }
 
 /* Two shared mappings of one page: one page, each mapping notifies. */
