@@ -70,4 +70,6 @@ fd_build_tool() {
 	export FAULTDEMO_TOOL=$1/tools/faultdemo/faultdemo
 	# the tour's swap-in row sets up zram swap in the guest
 	export FAULTDEMO_SETUP_SWAP=1
+	# the tests that change the machine: the VM is made for them
+	export FAULTDEMO_DESTRUCTIVE=1
 }

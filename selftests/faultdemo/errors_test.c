@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -40,6 +41,8 @@ FIXTURE_SETUP(errors)
 
 FIXTURE_TEARDOWN(errors)
 {
+	/* nonroot_with_a_0666_node may have been cut short */
+	chmod(FDEMO_DEV, 0600);
 	fdemo_set_defaults();
 	close(self->fd);
 }
@@ -393,6 +396,105 @@ TEST_F(errors, device_node_and_nonroot_open)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* In the child of nonroot_with_a_0666_node: exit with @step if !@cond. */
+#define NR_CHECK(step, cond, what)						\
+	do {									\
+		if (!(cond))							\
+			nr_fail(step, what);					\
+	} while (0)
+
+static void nr_fail(int step, const char *what)
+{
+	fprintf(stderr, "# step %d: %s (errno %d)\n", step, what, errno);
+	_exit(step);
+}
+
+static void nonroot_user(const struct faultdemo_geometry *g, size_t ps)
+{
+	struct faultdemo_clean c = { .offset = 0, .length = ps };
+	struct faultdemo_geometry g2;
+	char *p, *w;
+	__u64 ent, v = 0x0de5;
+	int rw, ro, fd;
+
+	rw = open(FDEMO_DEV, O_RDWR | O_CLOEXEC);
+	NR_CHECK(1, rw >= 0, "open O_RDWR");
+	ro = open(FDEMO_DEV, O_RDONLY | O_CLOEXEC);
+	NR_CHECK(2, ro >= 0, "open O_RDONLY");
+	NR_CHECK(3, !ioctl(ro, FAULTDEMO_IOC_GET_GEOMETRY, &g2) &&
+		 g2.size == g->size, "GET_GEOMETRY");
+
+	p = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+	NR_CHECK(4, p != MAP_FAILED, "mmap of the data area");
+	fdemo_poke(p + ps, v);
+	NR_CHECK(5, pread(ro, &v, 8, ps) == 8 && v == 0x0de5, "store, then read()");
+	/* the kernel hides physical addresses from an unprivileged reader */
+	ent = fdemo_pagemap_one(p + ps);
+	NR_CHECK(6, (ent & PM_PRESENT) && !(ent & PM_PFN_MASK), "pagemap shows a PFN");
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	NR_CHECK(7, fd < 0, "/proc/kpageflags is readable");
+
+	if (g->reserved_size) {
+		w = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, rw,
+			 g->reserved_offset);
+		NR_CHECK(8, w != MAP_FAILED, "mmap of the reserved window");
+		NR_CHECK(9, fdemo_maps_offset(w) == (long long)g->reserved_offset,
+			 "the window's offset in /proc/self/maps");
+		fdemo_poke(w, v);
+		munmap(w, ps);
+		w = mmap(NULL, ps, PROT_READ, MAP_PRIVATE, rw, g->reserved_offset);
+		NR_CHECK(10, w == MAP_FAILED && errno == EINVAL,
+			 "MAP_PRIVATE of the reserved window");
+	}
+
+	NR_CHECK(11, ioctl(ro, FAULTDEMO_IOC_CLEAN, &c) && errno == EBADF,
+		 "CLEAN through O_RDONLY");
+	NR_CHECK(12, !ioctl(rw, FAULTDEMO_IOC_CLEAN, &c), "CLEAN through O_RDWR");
+	NR_CHECK(13, pwrite(rw, &v, 8, g->size) < 0 && errno == ENOSPC,
+		 "write past the end");
+	/* the module's knobs stay root's */
+	NR_CHECK(14, fdemo_write_file(FDEMO_STATS_DIR "/reset", "1") == -EACCES,
+		 "stats/reset");
+	NR_CHECK(15, fdemo_write_file(FDEMO_PARAM_DIR "/readahead", "0") == -EACCES,
+		 "parameters/readahead");
+	munmap(p, 4 * ps);
+	_exit(0);
+}
+
+/*
+ * The node's mode 0600 is the security boundary (faultdemo(4)). Made
+ * 0666, an unprivileged user can use the device as a file and nothing
+ * more: no physical address in /proc, no private window mapping, no
+ * clean through a read-only descriptor, no module knob, no growth past
+ * the data area, and no kernel warning.
+ */
+TEST_F(errors, nonroot_with_a_0666_node)
+{
+	int kmsg, status;
+	pid_t pid;
+
+	kmsg = fdemo_kmsg_open();
+	ASSERT_EQ(0, chmod(FDEMO_DEV, 0666));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* dumpable again after the uid change: /proc/self is ours */
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
+		    prctl(PR_SET_DUMPABLE, 1))
+			_exit(100);
+		nonroot_user(&self->g, self->ps);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, chmod(FDEMO_DEV, 0600));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("failed at step %d", WEXITSTATUS(status));
+	if (kmsg >= 0) {
+		/* a warning, BUG or oops prints a call trace */
+		EXPECT_FALSE(fdemo_kmsg_find(kmsg, "Call Trace"));
+		close(kmsg);
+	}
 }
 
 TEST_F(errors, runtime_params)

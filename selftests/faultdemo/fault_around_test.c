@@ -124,6 +124,8 @@ TEST_F(fault_around, window_follows_fault_around_bytes)
 
 	if (!self->fab)
 		SKIP(return, "no %s", FDEMO_FAB_PATH);
+	if (!fdemo_destructive_ok())
+		SKIP(return, "fault_around_bytes %s", FDEMO_DESTRUCTIVE_WHY);
 	for (i = 0; i < ARRAY_SIZE(pages); i++) {
 		n = pages[i];
 		ASSERT_EQ(0, fdemo_fab_set(n * self->ps));

@@ -224,6 +224,8 @@ TEST_F(fault_read, no_fault_around_one_fault_per_page)
 
 	if (!self->fab)
 		SKIP(return, "no %s", FDEMO_FAB_PATH);
+	if (!fdemo_destructive_ok())
+		SKIP(return, "fault_around_bytes %s", FDEMO_DESTRUCTIVE_WHY);
 	ASSERT_EQ(0, fdemo_fab_set(self->ps));
 	p = map_cold(_metadata, self->fd, n, PROT_READ, MAP_SHARED, &first);
 	if (!p)

@@ -481,6 +481,28 @@ long fdemo_smaps_kb(const void *addr, const char *field)
 	return strtol(buf, NULL, 10);
 }
 
+/* The file offset /proc/self/maps gives for @addr, or -1. */
+long long fdemo_maps_offset(const void *addr)
+{
+	unsigned long a = (unsigned long)addr, start, end;
+	unsigned long long off;
+	long long ret = -1;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %llx", &start, &end, &off) == 3 &&
+		    a >= start && a < end) {
+			ret = off + (a - start);
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
 int fdemo_smaps_vmflags(const void *addr, char *buf, size_t len)
 {
 	return smaps_field(addr, "VmFlags", buf, len);
@@ -692,6 +714,13 @@ int fdemo_fab_get(__u64 *val)
 	if (ret)
 		return ret;
 	return fdemo_read_u64(FDEMO_FAB_PATH, val);
+}
+
+bool fdemo_destructive_ok(void)
+{
+	const char *v = getenv("FAULTDEMO_DESTRUCTIVE");
+
+	return v && !strcmp(v, "1");
 }
 
 int fdemo_fab_set(__u64 val)

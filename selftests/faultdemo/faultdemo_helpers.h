@@ -136,6 +136,7 @@ long fdemo_resident(const void *addr, size_t npages);
 long fdemo_faults(void);
 long fdemo_smaps_kb(const void *addr, const char *field);
 int fdemo_smaps_vmflags(const void *addr, char *buf, size_t len);
+long long fdemo_maps_offset(const void *addr);
 bool fdemo_vmflag(const char *vmflags, const char *flag);
 long fdemo_meminfo_kb(const char *field);
 /* Running kernel's version as (major << 16 | minor << 8). */
@@ -150,6 +151,14 @@ void *fdemo_mmap_aligned(int fd, size_t len, int prot, int flags, off_t off,
 			 size_t align);
 long fdemo_find_cold(size_t npages, size_t align);
 long fdemo_cached_in(__u64 first_page, size_t npages);
+
+/*
+ * Tests that change the machine for everyone (a page of RAM retired by
+ * soft-offline, the kernel-wide fault-around size) run only with
+ * FAULTDEMO_DESTRUCTIVE=1, which the VM runs set.
+ */
+bool fdemo_destructive_ok(void);
+#define FDEMO_DESTRUCTIVE_WHY	"changes the machine: set FAULTDEMO_DESTRUCTIVE=1 (make check does, in its VM)"
 
 /* debugfs, tracefs. */
 int fdemo_fab_get(__u64 *val);

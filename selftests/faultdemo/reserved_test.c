@@ -241,28 +241,6 @@ TEST_F(reserved, mremap)
 	munmap(p, half / 2);
 }
 
-/* The offset column of /proc/self/maps for the mapping at @p, or -1. */
-static long long maps_offset(const void *p)
-{
-	unsigned long start, end;
-	unsigned long long off;
-	long long ret = -1;
-	char line[512];
-	FILE *f;
-
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %llx", &start, &end, &off) == 3 &&
-		    (unsigned long)p >= start && (unsigned long)p < end) {
-			ret = off + ((unsigned long)p - start);
-			break;
-		}
-	fclose(f);
-	return ret;
-}
-
 /*
  * MAP_PRIVATE of the window is refused (it would put the window's pfn in
  * vm_pgoff, printed by /proc/PID/maps); every shared mapping, also of an
@@ -295,7 +273,7 @@ TEST_F(reserved, private_mapping_is_refused)
 		err = p == MAP_FAILED ? errno : 0;
 		EXPECT_EQ(cases[i].err, err) TH_LOG("case %zu", i);
 		if (p != MAP_FAILED) {
-			EXPECT_EQ((long long)off, maps_offset(p))
+			EXPECT_EQ((long long)off, fdemo_maps_offset(p))
 				TH_LOG("case %zu: offset in /proc/self/maps", i);
 			munmap(p, len);
 		}

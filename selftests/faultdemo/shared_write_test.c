@@ -220,6 +220,9 @@ TEST_F(shared_write, data_survives_soft_offline)
 	__u64 ent, v;
 	int sfd, n;
 
+	if (!fdemo_destructive_ok())
+		SKIP(return, "soft-offline retires a page of RAM: %s",
+		     FDEMO_DESTRUCTIVE_WHY);
 	sfd = open(so, O_WRONLY);
 	if (sfd < 0)
 		SKIP(return, "no %s: %s", so, strerror(errno));
