@@ -2,8 +2,10 @@
 /*
  * Module lifetime: the module cannot go while a file or a mapping (data or
  * reserved window, in this or another process) still refers to it, can go
- * after the last one, and repeated load/use/unload cycles leak nothing.
+ * after the last one, also while references that do not pin it remain
+ * (pipes, sysfs, tracepoints), and load/use/unload cycles leak nothing.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -159,6 +162,140 @@ TEST_F(lifetime, busy_while_child_maps)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	expect_unloads(_metadata, "child gone");
+}
+
+enum outlive_ref { REF_SPLICED, REF_VMSPLICED, REF_SYSFS, REF_EVENTS };
+
+/*
+ * Take a reference of kind @how that does not pin the module; fill
+ * @pipefd or @fd, and @inst for the events. 0 or -errno.
+ */
+static int take_ref(enum outlive_ref how, int pipefd[2], int *fd, char *inst,
+		    size_t inst_len, size_t ps)
+{
+	static const char * const events[] = {
+		"faultdemo/faultdemo_fault", "faultdemo/faultdemo_map_pages",
+	};
+	struct iovec iov;
+	loff_t off = 0;
+	int dev, ret = 0;
+	char *p;
+
+	dev = fdemo_open(O_RDWR);
+	if (dev < 0)
+		return dev;
+	if (pwrite(dev, "lifetime", 8, 0) != 8) {
+		ret = -errno;
+		goto out;
+	}
+	switch (how) {
+	case REF_SPLICED:	/* page cache pages in a pipe */
+		if (pipe(pipefd) || splice(dev, &off, pipefd[1], NULL, ps, 0) != (ssize_t)ps)
+			ret = -errno;
+		break;
+	case REF_VMSPLICED:	/* pages of a mapping, pinned by GUP */
+		p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+		if (p == MAP_FAILED) {
+			ret = -errno;
+			break;
+		}
+		iov.iov_base = p;
+		iov.iov_len = ps;
+		if (pipe(pipefd) || vmsplice(pipefd[1], &iov, 1, 0) != (ssize_t)ps)
+			ret = -errno;
+		munmap(p, ps);
+		break;
+	case REF_SYSFS:
+		*fd = open(FDEMO_STATS_DIR "/fault_read", O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			ret = -errno;
+		break;
+	case REF_EVENTS:	/* enabled, with events recorded */
+		ret = fdemo_trace_start(inst, inst_len, events, ARRAY_SIZE(events),
+					true);
+		p = mmap(NULL, ps, PROT_READ, MAP_SHARED, dev, 0);
+		if (!ret && p != MAP_FAILED) {
+			fdemo_touch(p, 1);
+			munmap(p, ps);
+		}
+		if (!ret && fdemo_trace_count(inst, " faultdemo_", NULL) < 1)
+			ret = -ENODATA;
+		break;
+	}
+out:
+	close(dev);
+	return ret;
+}
+
+/*
+ * References that do not pin the module: a page spliced into a pipe, a
+ * page pinned by vmsplice(), an open sysfs file, enabled tracepoints.
+ * rmmod succeeds with each held, and using
+ * the reference afterwards gives a defined result: the pipe's data or
+ * ENODATA (a page cache page truncated under it), ENODEV from sysfs, an
+ * instance without the events. Nothing oopses or warns (the debug kernel
+ * stage runs this under KASAN and kmemleak).
+ */
+TEST_F(lifetime, references_outlive_the_module)
+{
+	static const struct {
+		const char *name;
+		enum outlive_ref how;
+	} cases[] = {
+		{ "splice() into a pipe", REF_SPLICED },
+		{ "vmsplice() of a mapping", REF_VMSPLICED },
+		{ "an open sysfs file", REF_SYSFS },
+		{ "enabled faultdemo:* events", REF_EVENTS },
+	};
+	char inst[256], buf[64], path[512];
+	int pipefd[2], fd = -1, kmsg;
+	size_t i;
+	ssize_t n;
+
+	kmsg = fdemo_kmsg_open();
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		pipefd[0] = -1;
+		pipefd[1] = -1;
+		fd = -1;
+		ASSERT_EQ(0, fdemo_reload(""));
+		ASSERT_EQ(0, take_ref(cases[i].how, pipefd, &fd, inst, sizeof(inst),
+				      self->ps)) TH_LOG("%s", cases[i].name);
+		expect_unloads(_metadata, cases[i].name);
+
+		switch (cases[i].how) {
+		case REF_SPLICED:
+		case REF_VMSPLICED:
+			n = read(pipefd[0], buf, sizeof(buf));
+			/* vmsplice()d pages stay the process's */
+			if (cases[i].how == REF_VMSPLICED || n >= 0) {
+				EXPECT_EQ((ssize_t)sizeof(buf), n) TH_LOG("%s", cases[i].name);
+				EXPECT_EQ(0, memcmp(buf, "lifetime", 8));
+			} else {
+				EXPECT_EQ(ENODATA, errno) TH_LOG("%s", cases[i].name);
+			}
+			close(pipefd[0]);
+			close(pipefd[1]);
+			break;
+		case REF_SYSFS:
+			n = pread(fd, buf, sizeof(buf), 0);
+			EXPECT_EQ(-1, n);
+			EXPECT_EQ(ENODEV, errno);
+			close(fd);
+			break;
+		case REF_EVENTS:
+			snprintf(path, sizeof(path), "%s/events/faultdemo", inst);
+			EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s still there", path);
+			/* the recorded events are still in the buffer */
+			EXPECT_LE(0, fdemo_trace_count(inst, "", NULL));
+			fdemo_trace_stop(inst, NULL, 0);
+			break;
+		}
+	}
+	ASSERT_EQ(0, fdemo_load(""));
+	if (kmsg >= 0) {
+		EXPECT_FALSE(fdemo_kmsg_find(kmsg, "Call Trace"));
+		close(kmsg);
+	}
 }
 
 /*
