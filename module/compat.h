@@ -4,6 +4,11 @@
  * place. Supported: Debian's 6.1 and 6.12 kernels. Each shim names the
  * upstream change it papers over, so that it can be dropped with the old
  * kernel. The rest of the module uses the modern API only.
+ *
+ * Later upstream changes met so far are guarded by what the headers
+ * define, not by version (they are not built here): the folio_batch
+ * header, __cond_lock(). ->mmap is still accepted next to ->mmap_prepare
+ * (6.17 on); see faultdemo(4), NOTES.
  */
 #ifndef _FAULTDEMO_COMPAT_H
 #define _FAULTDEMO_COMPAT_H
@@ -16,6 +21,21 @@
 #include <linux/mmzone.h>
 #include <linux/pagemap.h>
 #include <linux/version.h>
+
+/*
+ * Upstream renamed <linux/pagevec.h> to <linux/folio_batch.h>. (sparse
+ * 0.6.4 has no __has_include: it takes the old name.)
+ */
+#if defined(__has_include) && !defined(__CHECKER__)
+#if __has_include("linux/folio_batch.h")
+#define FAULTDEMO_HAVE_FOLIO_BATCH_H
+#endif
+#endif
+#ifdef FAULTDEMO_HAVE_FOLIO_BATCH_H
+#include <linux/folio_batch.h>
+#else
+#include <linux/pagevec.h>
+#endif
 
 /*
  * The only place that looks at the kernel version. (checkpatch rightly
@@ -129,15 +149,25 @@ static inline bool __faultdemo_pfnmap_start(struct faultdemo_pfnmap *pm)
 #endif
 }
 
-/* __cond_lock() tells sparse that success means "lock taken". */
+/*
+ * __cond_lock() tells sparse that success means "lock taken". Upstream
+ * replaced sparse's lock contexts with Clang's context analysis and
+ * dropped __cond_lock(): there, no annotation.
+ */
+#ifdef __cond_lock
 #define faultdemo_pfnmap_start(pm)					\
 	__cond_lock(faultdemo_pfnmap, __faultdemo_pfnmap_start(pm))
+#define faultdemo_pfnmap_released()	__release(faultdemo_pfnmap)
+#else
+#define faultdemo_pfnmap_start(pm)	__faultdemo_pfnmap_start(pm)
+#define faultdemo_pfnmap_released()	do { } while (0)
+#endif
 
 static inline void faultdemo_pfnmap_end(struct faultdemo_pfnmap *pm)
 {
 #if FAULTDEMO_KERNEL_GE(6, 12, 0)
 	follow_pfnmap_end(&pm->args);
-	__release(faultdemo_pfnmap);	/* for sparse: unlock is out of line */
+	faultdemo_pfnmap_released();	/* for sparse: unlock is out of line */
 #else
 	pte_unmap_unlock(pm->ptep, pm->ptl);
 #endif

@@ -37,7 +37,6 @@
 #include <linux/fs_context.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/statfs.h>
 
 #include "compat.h"

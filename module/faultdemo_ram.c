@@ -18,7 +18,6 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/rmap.h>
 #include <linux/sched.h>
 #include <linux/xarray.h>
