@@ -466,7 +466,7 @@ static const struct row_expect row_table[] = {
 	  NULL },
 	{ "reserved_window",
 	  { "signal=none", "minflt=0", "majflt=0", "vma_pfnmap=1",
-	    "device_total=0" },
+	    "private_refused=1", "device_total=0" },
 	  NULL },
 	{ "past_end",
 	  { "signal=SIGBUS", "minflt=0", "majflt=0", "sigbus=1", "fault_read=1",

@@ -38,6 +38,7 @@ const struct tour_field_info tour_fields[TF_NR] = {
 	[TF_PFN_CHANGED]	= { "pfn_changed",	TK_FLAG, false },
 	[TF_RSS_KB]		= { "rss_kb",		TK_COUNT, false },
 	[TF_VMA_PFNMAP]		= { "vma_pfnmap",	TK_FLAG, false },
+	[TF_PRIVATE_REFUSED]	= { "private_refused",	TK_FLAG, false },
 	[TF_SWAPPED_BEFORE]	= { "swapped_before",	TK_FLAG, false },
 	[TF_SWAPPED]		= { "swapped",		TK_FLAG, false },
 	[TF_DATA_OK]		= { "data_ok",		TK_FLAG, false },

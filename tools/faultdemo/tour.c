@@ -855,13 +855,20 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 	if (pf >= 0)
 		row->ev[TF_VMA_PFNMAP] = pf;
 	munmap(p, n * t->ps);
+	/* a private pfn mapping would show the window's pfn in /proc/PID/maps */
+	p = mmap(NULL, t->ps, PROT_READ, MAP_PRIVATE, t->fd, (off_t)t->g.reserved_offset);
+	row->ev[TF_PRIVATE_REFUSED] = p == MAP_FAILED && errno == EINVAL;
+	if (p != MAP_FAILED)
+		munmap(p, t->ps);
 	snprintf(row->note, sizeof(row->note),
-		 "(%zu loads, no fault; pagemap does not walk VM_PFNMAP vmas)", n);
+		 "(%zu loads, no fault; pagemap does not walk VM_PFNMAP vmas; MAP_PRIVATE is refused)",
+		 n);
 
 	expect_no_signal(row);
 	tour_expect(row, TF_MINFLT, OP_EQ, 0);
 	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
 	tour_expect(row, TF_VMA_PFNMAP, OP_EQ, 1);
+	tour_expect(row, TF_PRIVATE_REFUSED, OP_EQ, 1);
 	expect_device_idle(row);
 	return 0;
 }
