@@ -148,11 +148,9 @@ static long faultdemo_clean(struct file *file, pgoff_t first, pgoff_t last)
  * nothing to write, but a writeback error this file has not seen yet is
  * still reported, once, as for any file.
  *
- * Writing back is everybody's business, as for any file: a descriptor
- * opened read-only may fsync with a backing device. In RAM mode there is
- * nothing to write and a clean only write-protects other processes'
- * mappings, which needs a writable descriptor (doc/design.md, "Who may
- * clean"): there it only reports errors.
+ * A read-only descriptor writes back with a backing device, as for any
+ * file; in RAM mode it only reports errors (doc/design.md, "Who may
+ * clean").
  */
 static int faultdemo_fsync(struct file *file, loff_t start, loff_t end,
 			   int datasync)

@@ -49,7 +49,8 @@ static int faultdemo_val_len(const char *val)
  */
 static bool faultdemo_octal_looking(const char *s)
 {
-	s = skip_spaces(s);
+	if (*s == '+')		/* kstrto*() take a sign */
+		s++;
 	return s[0] == '0' && isdigit(s[1]);
 }
 

@@ -8,11 +8,8 @@
  * is VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP, and no fault handler
  * ever runs for it.
  *
- * Only shared mappings: MAP_PRIVATE fails with EINVAL. A private mapping
- * of a pfn range is a COW mapping, for which remap_pfn_range() replaces
- * vm_pgoff with the first pfn (see is_cow_mapping()), and /proc/PID/maps
- * would print the window's physical address to anyone who can map it.
- * See doc/design.md, "The reserved window".
+ * Only shared mappings: MAP_PRIVATE fails with EINVAL (doc/design.md,
+ * "The reserved window", says why).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

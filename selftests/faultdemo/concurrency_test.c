@@ -185,7 +185,8 @@ static void *chaos_thread(void *arg)
 		if (round % 4 == 0) {
 			if (fsync(wk->fd))
 				error(sh, "fsync failed %d %lld", round, errno);
-			sh->fsyncs++;
+			else
+				sh->fsyncs++;
 		}
 		if (round % 3 == 0) {
 			munmap(map, NP * ps);

@@ -41,8 +41,6 @@ FIXTURE_SETUP(errors)
 
 FIXTURE_TEARDOWN(errors)
 {
-	/* nonroot_with_a_0666_node may have been cut short */
-	chmod(FDEMO_DEV, 0600);
 	fdemo_set_defaults();
 	close(self->fd);
 }
@@ -345,25 +343,26 @@ TEST_F(errors, unsupported_file_calls)
 		{ "posix_fadvise(WILLNEED)", FC_FADVISE, 0 },
 	};
 	char path[] = "/tmp/faultdemo_errors_XXXXXX";
-	__u64 before[2], after[2];
+	__u64 seed = fdemo_seed(), v;
 	size_t i;
 	int reg;
 
+	/* distinct patterns: any copy between them would show */
 	reg = mkstemp(path);
 	ASSERT_LE(0, reg);
 	unlink(path);
-	ASSERT_EQ(0, ftruncate(reg, 2 * self->ps));
-	ASSERT_EQ(sizeof(before), pread(self->fd, before, sizeof(before), 0));
+	ASSERT_EQ(0, fdemo_fill(reg, 0, 2 * self->ps, seed + 1));
+	ASSERT_EQ(0, fdemo_fill(self->fd, 0, 2 * self->ps, seed));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		int err = file_call(cases[i].call, self->fd, reg, self->ps);
 
 		EXPECT_EQ(cases[i].err, err) TH_LOG("case %zu: %s", i, cases[i].name);
 	}
-	/* nothing was written: not at the start, not at the end */
-	ASSERT_EQ(sizeof(after), pread(self->fd, after, sizeof(after), 0));
-	EXPECT_EQ(0, memcmp(before, after, sizeof(before)));
-	ASSERT_EQ(8, pread(self->fd, after, 8, self->g.size - 8));
-	EXPECT_NE(0xa99e0d, after[0]);
+	/* nothing was written: both pages of each, and the device's end */
+	EXPECT_EQ(0, fdemo_check_dev(self->fd, 0, 2 * self->ps, seed));
+	EXPECT_EQ(0, fdemo_check_dev(reg, 0, 2 * self->ps, seed + 1));
+	ASSERT_EQ(8, pread(self->fd, &v, 8, self->g.size - 8));
+	EXPECT_NE(0xa99e0d, v);
 	close(reg);
 }
 
@@ -411,7 +410,8 @@ static void nr_fail(int step, const char *what)
 	_exit(step);
 }
 
-static void nonroot_user(const struct faultdemo_geometry *g, size_t ps)
+static void nonroot_user(const char *node, const struct faultdemo_geometry *g,
+			 size_t ps)
 {
 	struct faultdemo_clean c = { .offset = 0, .length = ps };
 	struct faultdemo_geometry g2;
@@ -419,9 +419,9 @@ static void nonroot_user(const struct faultdemo_geometry *g, size_t ps)
 	__u64 ent, v = 0x0de5;
 	int rw, ro, fd;
 
-	rw = open(FDEMO_DEV, O_RDWR | O_CLOEXEC);
+	rw = open(node, O_RDWR | O_CLOEXEC);
 	NR_CHECK(1, rw >= 0, "open O_RDWR");
-	ro = open(FDEMO_DEV, O_RDONLY | O_CLOEXEC);
+	ro = open(node, O_RDONLY | O_CLOEXEC);
 	NR_CHECK(2, ro >= 0, "open O_RDONLY");
 	NR_CHECK(3, !ioctl(ro, FAULTDEMO_IOC_GET_GEOMETRY, &g2) &&
 		 g2.size == g->size, "GET_GEOMETRY");
@@ -464,19 +464,27 @@ static void nonroot_user(const struct faultdemo_geometry *g, size_t ps)
 }
 
 /*
- * The node's mode 0600 is the security boundary (faultdemo(4)). Made
- * 0666, an unprivileged user can use the device as a file and nothing
- * more: no physical address in /proc, no private window mapping, no
- * clean through a read-only descriptor, no module knob, no growth past
- * the data area, and no kernel warning.
+ * The node's mode 0600 is the security boundary (faultdemo(4)). Through
+ * a 0666 node (a private one, in a directory only user 65534 can enter:
+ * /dev/faultdemo stays 0600), an unprivileged user can use the device as
+ * a file and nothing more: no physical address in /proc, no private
+ * window mapping, no clean through a read-only descriptor, no module
+ * knob, no growth past the data area, and no kernel warning.
  */
 TEST_F(errors, nonroot_with_a_0666_node)
 {
+	char dir[] = "/tmp/faultdemo_nonroot_XXXXXX", node[64];
 	int kmsg, status;
+	struct stat st;
 	pid_t pid;
 
+	ASSERT_EQ(0, stat(FDEMO_DEV, &st));
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(node, sizeof(node), "%s/faultdemo", dir);
+	ASSERT_EQ(0, mknod(node, S_IFCHR, st.st_rdev));
+	ASSERT_EQ(0, chmod(node, 0666));
+	ASSERT_EQ(0, chown(dir, 65534, 65534));
 	kmsg = fdemo_kmsg_open();
-	ASSERT_EQ(0, chmod(FDEMO_DEV, 0666));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -484,10 +492,11 @@ TEST_F(errors, nonroot_with_a_0666_node)
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
 		    prctl(PR_SET_DUMPABLE, 1))
 			_exit(100);
-		nonroot_user(&self->g, self->ps);
+		nonroot_user(node, &self->g, self->ps);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, chmod(FDEMO_DEV, 0600));
+	unlink(node);
+	rmdir(dir);
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("failed at step %d", WEXITSTATUS(status));
 	if (kmsg >= 0) {
@@ -499,7 +508,9 @@ TEST_F(errors, nonroot_with_a_0666_node)
 
 TEST_F(errors, runtime_params)
 {
-	static const char * const bad_ra[] = { "5000", "1025", "-1", "abc", "010" };
+	static const char * const bad_ra[] = {
+		"5000", "1025", "-1", "abc", "010", "+010",
+	};
 	__u64 v;
 	size_t i;
 
@@ -583,7 +594,8 @@ TEST_F(load, bad_params_fail)
 		"size=0", "size=4097", "size=2T", "size=1025G", "size=junk",
 		/* 2^64 bytes: the suffix overflows; octal-looking numbers */
 		"size=16777216T", "size=18446744073709551616", "size=010M",
-		"reserved_size=04096", "readahead=010", "folio_order=09",
+		"size=+010M", "reserved_size=04096", "readahead=010",
+		"readahead=+010", "folio_order=09",
 		/* RAM mode: more than half of RAM can never be evicted */
 		"size=1T",
 		"reserved_size=8M", "reserved_size=4100", "reserved_size=5M",

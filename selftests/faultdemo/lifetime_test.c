@@ -233,7 +233,7 @@ out:
  * rmmod succeeds with each held, and using
  * the reference afterwards gives a defined result: the pipe's data or
  * ENODATA (a page cache page truncated under it), ENODEV from sysfs, an
- * instance without the events. Nothing oopses or warns (the debug kernel
+ * instance without the events or the ones it recorded. Nothing oopses or warns (the debug kernel
  * stage runs this under KASAN and kmemleak).
  */
 TEST_F(lifetime, references_outlive_the_module)
@@ -285,8 +285,8 @@ TEST_F(lifetime, references_outlive_the_module)
 		case REF_EVENTS:
 			snprintf(path, sizeof(path), "%s/events/faultdemo", inst);
 			EXPECT_NE(0, access(path, F_OK)) TH_LOG("%s still there", path);
-			/* the recorded events are still in the buffer */
-			EXPECT_LE(0, fdemo_trace_count(inst, "", NULL));
+			/* unloading clears the buffers that held its events */
+			EXPECT_EQ(0, fdemo_trace_count(inst, " faultdemo_", NULL));
 			fdemo_trace_stop(inst, NULL, 0);
 			break;
 		}
@@ -318,8 +318,8 @@ TEST_F_TIMEOUT(lifetime, load_unload_cycles, 240)
 {
 	const size_t npages = 4096, len = npages * self->ps, chunk = 1 << 20;
 	const size_t rlen = 4 << 20;
-	/* pages still in per-CPU LRU batches, and the rest of the system */
-	const long slack = 256;
+	/* pages in per-CPU LRU batches (up to 31 each), the rest of the system */
+	const long slack = 128 + 32 * sysconf(_SC_NPROCESSORS_CONF);
 	long free0, free1, leak, unev0, unev;
 	struct fdemo_stats s;
 	size_t off;

@@ -2042,6 +2042,12 @@ static void op_ioctl(struct thr *t)
 		c.cleaned = ~0ULL;
 		pages = clean_bound(c.offset, c.length);
 		note(t, v, c.offset, c.length);
+		if (chance(t, 10)) {
+			/* a reader may not write-protect the writers' mappings */
+			ret = ioctl(t->fd_ro, FAULTDEMO_IOC_CLEAN, &c);
+			expect(t, "CLEAN through O_RDONLY", ret, errno, ERRS(EBADF));
+			break;
+		}
 		ret = ioctl(t->fd, FAULTDEMO_IOC_CLEAN, &c);
 		if (expect(t, "CLEAN", ret, errno, ERRS(0)) && c.cleaned > pages)
 			failure(t, true, "CLEAN of %llu pages cleaned %llu",

@@ -78,6 +78,8 @@ FIXTURE_SETUP(trace)
 	self->have_inst = true;
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	ASSERT_EQ(0, inst_write(self->inst, "set_event_pid", pid));
+	/* events are checked in order, across the CPUs' buffers */
+	ASSERT_EQ(0, inst_write(self->inst, "trace_clock", "global"));
 	ASSERT_EQ(0, inst_write(self->inst, "tracing_on", "1"));
 	ASSERT_EQ(0, fdemo_stats(&self->s0));
 }
