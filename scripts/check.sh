@@ -12,11 +12,12 @@
 # The kselftest VM has a scratch disk: the tests of the block backend
 # (backing_test) use it. After the suite the stress program runs again
 # with the module loaded with folio_order=4 and 9, then the concurrency and
-# stress
-# programs run again with the module on that disk, in a memory cgroup
-# smaller than what they touch (scripts/guest-check.sh). A second VM per
-# kernel, with 512 MiB of memory and a 2 GiB disk, runs
-# larger_than_ram_test.
+# stress programs run again with the module on that disk, in a memory
+# cgroup smaller than what they touch (scripts/guest-check.sh). A second
+# VM per kernel runs the concurrency and stress programs with each vCPU on
+# a host thread of its own (vm-run --tcg-thread multi, or KVM), the
+# stress program for at least 10^6 operations; a third, with 512 MiB of
+# memory and a 2 GiB disk, runs larger_than_ram_test.
 #
 # Usage: scripts/check.sh [KVER-OR-SERIES...]   (default: all supported)
 # Last, if the debug kernel is already built, the same suite on it
@@ -148,12 +149,21 @@ for kver in "${kernels[@]}"; do
 			"$here/guest-check.sh" "$ko" "$tests" $FAULTDEMO_TESTS
 	else
 		mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
-			! -name larger_than_ram_test -printf '%f\n' | sort)
+			! -name larger_than_ram_test ! -name concurrency_test \
+			! -name stress_test -printf '%f\n' | sort)
 		FAULTDEMO_FOLIO_ORDERS="4 9" \
 			FAULTDEMO_BACKED_TESTS="concurrency_test stress_test" \
 			FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
 			run_vm "$build/vm-$kver.out" --disk 384M -- \
 			"$here/guest-check.sh" "$ko" "$tests" "${progs[@]}"
+		# The race programs with every vCPU on a host thread of its own
+		# (KVM, or multi-threaded TCG), the stress program for at least
+		# 10^6 operations (6 workers x 170000).
+		echo "# ===== kernel $kver: races in true parallel"
+		FAULTDEMO_STRESS_SECONDS=110 FAULTDEMO_STRESS_OPS=170000 \
+			FAULTDEMO_STRESS_MIN_OPS=1000000 \
+			run_vm "$build/vm-$kver-parallel.out" --tcg-thread multi -- \
+			"$here/guest-check.sh" "$ko" "$tests" concurrency_test stress_test
 		echo "# ===== kernel $kver: a device four times the size of RAM"
 		run_vm "$build/vm-$kver-large.out" --mem 512 --disk 2G -- \
 			"$here/guest-check.sh" "$ko" "$tests" larger_than_ram_test

@@ -31,6 +31,13 @@ if [ -n "$FAULTDEMO_DISK" ]; then
 	i=0
 	while [ ! -b "$FAULTDEMO_DISK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 fi
+# vm-run --tcg-thread multi: the other CPUs join only now, after boot
+# patched its static keys (see vm-run)
+if grep -qw faultdemo_vm.late_cpus /proc/cmdline; then
+	for c in /sys/devices/system/cpu/cpu[0-9]*; do
+		[ ! -f "$c/online" ] || [ "$(cat "$c/online")" = 1 ] || echo 1 >"$c/online"
+	done
+fi
 stty -F /dev/ttyS0 raw -echo 2>/dev/null
 echo ready >/faultdemo-out/booted
 cd "$FAULTDEMO_CWD" 2>/dev/null || cd /

@@ -27,7 +27,8 @@
  *
  * Environment: FAULTDEMO_STRESS_SEED (default: from the clock, always
  * printed), FAULTDEMO_STRESS_SECONDS (20), FAULTDEMO_STRESS_OPS (200000 per
- * thread), FAULTDEMO_STRESS_PROCS (3), FAULTDEMO_STRESS_THREADS (2),
+ * thread), FAULTDEMO_STRESS_MIN_OPS (1: fail if the run did fewer in all),
+ * FAULTDEMO_STRESS_PROCS (3), FAULTDEMO_STRESS_THREADS (2),
  * FAULTDEMO_STRESS_MB (region size, 8), FAULTDEMO_STRESS_PARAMS (1: flip
  * readahead and fault_around while running), FAULTDEMO_STRESS_NG (1: run
  * stress-ng as memory pressure, if installed).
@@ -129,6 +130,7 @@ static struct {
 	__u64 seed;
 	unsigned int seconds;
 	__u64 max_ops;
+	__u64 min_ops;			/* fewer in all: the run is too short */
 	unsigned int nprocs, nthreads, nowners;
 	size_t ps, wpp;			/* page size, 64-bit words per page */
 	__u64 size, size_pages;		/* data area */
@@ -2456,6 +2458,7 @@ static bool prepare(struct __test_metadata *_metadata, int fd,
 	cfg.seconds = env_u64("FAULTDEMO_STRESS_SECONDS", DEF_SECONDS, 1,
 			      MAX_SECONDS);
 	cfg.max_ops = env_u64("FAULTDEMO_STRESS_OPS", DEF_OPS, 1, ~0ULL);
+	cfg.min_ops = env_u64("FAULTDEMO_STRESS_MIN_OPS", 1, 1, ~0ULL);
 	cfg.nprocs = env_u64("FAULTDEMO_STRESS_PROCS", DEF_PROCS, 1, MAX_WORKERS);
 	cfg.nthreads = env_u64("FAULTDEMO_STRESS_THREADS", DEF_THREADS, 1,
 			       MAX_WORKERS);
@@ -2682,7 +2685,9 @@ TEST_F_TIMEOUT(stress, random_ops, 175)
 		       (unsigned long long)elapsed_ms / 1000,
 		       (unsigned long long)elapsed_ms % 1000 / 100);
 
-	EXPECT_LT(0, tot->ops);
+	EXPECT_LE(cfg.min_ops, tot->ops)
+		TH_LOG("%llu operations, fewer than FAULTDEMO_STRESS_MIN_OPS=%llu",
+		       (unsigned long long)tot->ops, (unsigned long long)cfg.min_ops);
 	EXPECT_EQ(0, tot->mismatches)
 		TH_LOG("replay with FAULTDEMO_STRESS_SEED=%llu",
 		       (unsigned long long)cfg.seed);

@@ -56,6 +56,11 @@ expect 2 "--icount with --accel kvm" "$vmrun" --kernel "$1" --icount \
 expect 0 "--no-mm-debug boots without page_poison" "$vmrun" --kernel "$1" \
 	--no-mm-debug -- sh -c '! grep -qw page_poison=1 /proc/cmdline'
 expect 0 "--icount boots" "$vmrun" --kernel "$1" --icount --cpus 1 -- true
+# Multi-threaded TCG boots on one CPU; all are online when the command runs.
+# shellcheck disable=SC2016 # expanded by the guest's shell
+expect 0 "--tcg-thread multi: boots on one CPU, runs the command on two" \
+	"$vmrun" --kernel "$1" --accel tcg --tcg-thread multi --cpus 2 -- \
+	sh -c 'grep -qw maxcpus=1 /proc/cmdline && [ "$(nproc)" -eq 2 ]'
 # --disk: a block device of that size in the guest, gone with the run
 set +e
 # shellcheck disable=SC2016 # expanded by the guest's shell
