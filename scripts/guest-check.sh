@@ -133,8 +133,13 @@ if [ -n "${FAULTDEMO_BACKED_TESTS:-}" ] && [ -n "${FAULTDEMO_DISK:-}" ]; then
 	if insmod "$ko" "backing=$FAULTDEMO_DISK"; then
 		for t in $FAULTDEMO_BACKED_TESTS; do
 			# shellcheck disable=SC2016 # expanded by the inner shell
+			# The pressure is on the page cache: the shadow model
+			# (region-sized shared anonymous memory) and stress-ng's
+			# anonymous memory cannot be evicted without swap, so
+			# together they stay well below memory.max.
 			run_test "$t" env \
 				"FAULTDEMO_STRESS_MB=${FAULTDEMO_BACKED_STRESS_MB:-${FAULTDEMO_STRESS_MB:-8}}" \
+				"FAULTDEMO_STRESS_NG_BYTES=${FAULTDEMO_BACKED_NG_BYTES:-16M}" \
 				sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg"
 		done
 		refaults=$(sed -n 's/^workingset_refault_file //p' "$cg/memory.stat")

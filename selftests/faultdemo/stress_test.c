@@ -31,7 +31,8 @@
  * FAULTDEMO_STRESS_PROCS (3), FAULTDEMO_STRESS_THREADS (2),
  * FAULTDEMO_STRESS_MB (region size, 8), FAULTDEMO_STRESS_PARAMS (1: flip
  * readahead and fault_around while running), FAULTDEMO_STRESS_NG (1: run
- * stress-ng as memory pressure, if installed).
+ * stress-ng as memory pressure, if installed), FAULTDEMO_STRESS_NG_BYTES
+ * (64M: the anonymous memory it keeps touching).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -2370,6 +2371,7 @@ static void dump_stacks(pid_t pid)
 static pid_t start_stress_ng(unsigned int seconds)
 {
 	const char *s = getenv("FAULTDEMO_STRESS_NG");
+	const char *bytes = getenv("FAULTDEMO_STRESS_NG_BYTES");
 	char tmo[32];
 	pid_t pid;
 
@@ -2384,7 +2386,8 @@ static pid_t start_stress_ng(unsigned int seconds)
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
-		execlp("stress-ng", "stress-ng", "--vm", "1", "--vm-bytes", "64M",
+		execlp("stress-ng", "stress-ng", "--vm", "1", "--vm-bytes",
+		       bytes && *bytes ? bytes : "64M",
 		       "--page-in", "--mmap", "1", "--mmap-bytes", "16M",
 		       "--timeout", tmo, "--quiet", (char *)NULL);
 		_exit(127);
