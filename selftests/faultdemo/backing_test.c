@@ -9,8 +9,8 @@
  * tracepoints, memory cgroup events; the module's counters second.
  *
  * Needs the module (FAULTDEMO_KO), a scratch disk of at least 384 MiB
- * (FAULTDEMO_DISK, from vm-run --disk) and dmsetup with the dm-delay
- * target; each test reloads the module and leaves it loaded in RAM mode.
+ * (FAULTDEMO_DISK, from vm-run --disk) and device mapper with the
+ * dm-delay target; each test reloads the module and leaves it loaded in RAM mode.
  * Regions of the disk, so that tests do not see each other's data:
  */
 #define _GNU_SOURCE
@@ -117,13 +117,13 @@ FIXTURE_SETUP(backing)
 	if (fdemo_blk_bytes(self->disk) < (long long)DISK_MIN)
 		SKIP(return, "scratch disk smaller than %llu MiB", DISK_MIN / MIB);
 	if (!fdemo_dm_usable())
-		SKIP(return, "no device mapper with dm-delay (dmsetup, dm-delay.ko)");
+		SKIP(return, "no device mapper with dm-delay (dm-mod, dm-delay.ko)");
 
 	if (fdemo_loaded())
 		ASSERT_EQ(0, fdemo_unload_retry());
 	ASSERT_EQ(0, fdemo_dm_remove(FDEMO_DM_NAME));
 	ASSERT_EQ(0, fdemo_dm_table_linear(self->disk, table, sizeof(table)));
-	ASSERT_EQ(0, fdemo_dm_create(FDEMO_DM_NAME, table));
+	ASSERT_EQ(0, fdemo_dm_create(FDEMO_DM_NAME, table, false));
 	self->dm = true;
 
 	/* Writeback only when a test asks for it: no periodic flush. */
@@ -235,10 +235,9 @@ TEST_F_TIMEOUT(backing, load_refuses_bad_device, 120)
 	};
 
 	ASSERT_EQ(0, fdemo_dm_table_linear(self->disk, table, sizeof(table)));
-	ASSERT_EQ(0, fdemo_sh(FDEMO_DMSETUP " create faultdemo-ro --readonly --table '%s'",
-			      table));
+	ASSERT_EQ(0, fdemo_dm_create("faultdemo-ro", table, true));
 	snprintf(table, sizeof(table), "0 4 linear %s 0", self->disk);
-	ASSERT_EQ(0, fdemo_dm_create("faultdemo-tiny", table));
+	ASSERT_EQ(0, fdemo_dm_create("faultdemo-tiny", table, false));
 	close(self->d.fd);
 	self->d.fd = -1;
 	ASSERT_EQ(0, fdemo_unload_retry());
@@ -940,7 +939,7 @@ TEST_F_TIMEOUT(backing, store_during_writeback_waits_for_stable_pages, 240)
 		ASSERT_EQ(0, fdemo_write_file(path, stable_flag[cases[i].stable]));
 		ASSERT_EQ(0, fdemo_dm_table_delay(self->disk, 0, 1500, table,
 						  sizeof(table)));
-		ASSERT_EQ(0, fdemo_dm_create(FDEMO_DM_NAME, table));
+		ASSERT_EQ(0, fdemo_dm_create(FDEMO_DM_NAME, table, false));
 		ASSERT_EQ(0, load_on(&self->d, FDEMO_DM_PATH, ""));
 
 		p = mmap(NULL, self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,71 +166,190 @@ int fdemo_blk_pread(const char *dev, void *buf, size_t len, __u64 off)
 	return blk_io(dev, buf, len, off, false);
 }
 
+/*
+ * Device mapper through its control device rather than dmsetup: starting a
+ * program takes seconds on a debug kernel under emulation, and a test
+ * swaps tables dozens of times. No udev runs in the test VM, so the
+ * /dev/mapper node is made here, as dmsetup does without udev.
+ */
+#define DM_CONTROL	"/dev/mapper/control"
+
+union dm_buf {
+	struct dm_ioctl io;
+	char buf[16384];
+};
+
+/* One DM ioctl on device @name; a payload, if any, is already in @u. */
+static int dm_ioctl_on(unsigned long cmd, const char *name, union dm_buf *u,
+		       __u32 flags)
+{
+	int fd, ret = 0;
+
+	u->io.version[0] = DM_VERSION_MAJOR;
+	if (!u->io.data_size)
+		u->io.data_size = sizeof(u->io);
+	u->io.data_start = sizeof(u->io);
+	u->io.flags = flags;
+	if (name)
+		snprintf(u->io.name, sizeof(u->io.name), "%s", name);
+	fd = open(DM_CONTROL, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, cmd, &u->io))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int dm_simple(unsigned long cmd, const char *name, __u32 flags)
+{
+	union dm_buf u;
+
+	memset(&u.io, 0, sizeof(u.io));
+	return dm_ioctl_on(cmd, name, &u, flags);
+}
+
+static bool dm_has_target(const char *type)
+{
+	struct dm_target_versions *v;
+	union dm_buf u;
+	size_t off;
+
+	memset(&u.io, 0, sizeof(u.io));
+	u.io.data_size = sizeof(u);
+	if (dm_ioctl_on(DM_LIST_VERSIONS, NULL, &u, 0) ||
+	    (u.io.flags & DM_BUFFER_FULL_FLAG))
+		return false;
+	for (off = u.io.data_start; off + sizeof(*v) <= u.io.data_size;) {
+		v = (struct dm_target_versions *)(u.buf + off);
+		if (!strcmp(v->name, type))
+			return true;
+		if (!v->next)
+			break;
+		off += v->next;
+	}
+	return false;
+}
+
+static bool dm_ready(void)
+{
+	return !access(DM_CONTROL, R_OK | W_OK) && dm_has_target("linear") &&
+	       dm_has_target("error") && dm_has_target("delay");
+}
+
 bool fdemo_dm_usable(void)
 {
-	if (fdemo_sh("command -v dmsetup >/dev/null 2>&1"))
-		return false;
-	if (fdemo_sh("modprobe -q dm-mod 2>/dev/null; modprobe -q dm-delay 2>/dev/null; true"))
-		return false;
-	return !fdemo_sh(FDEMO_DMSETUP " targets 2>/dev/null | grep -q '^delay'");
+	if (!dm_ready())
+		fdemo_sh("modprobe -q dm-mod 2>/dev/null; modprobe -q dm-delay 2>/dev/null");
+	return dm_ready();
 }
 
-int fdemo_dm_create(const char *name, const char *table)
+/*
+ * Load @table ("<start> <length> <target> <args>", one line) as @name's
+ * inactive table; DM_READONLY_FLAG in @flags makes it read-only.
+ */
+static int dm_load(const char *name, const char *table, __u32 flags)
 {
-	return fdemo_sh(FDEMO_DMSETUP " create %s --table '%s'", name, table) ? -EIO : 0;
+	struct dm_target_spec *spec;
+	unsigned long long start, len;
+	char type[DM_MAX_TYPE_NAME];
+	union dm_buf u;
+	size_t plen;
+	int n = 0;
+
+	if (sscanf(table, "%llu %llu %15s %n", &start, &len, type, &n) != 3 || !n)
+		return -EINVAL;
+	memset(&u, 0, sizeof(u));
+	spec = (struct dm_target_spec *)(u.buf + sizeof(u.io));
+	spec->sector_start = start;
+	spec->length = len;
+	snprintf(spec->target_type, sizeof(spec->target_type), "%s", type);
+	plen = strlen(table + n) + 1;
+	if (sizeof(u.io) + sizeof(*spec) + plen + 8 > sizeof(u))
+		return -E2BIG;
+	memcpy(spec + 1, table + n, plen);
+	u.io.target_count = 1;
+	/* the spec and its arguments, padded to 8 bytes */
+	u.io.data_size = sizeof(u.io) + ((sizeof(*spec) + plen + 7) & ~7UL);
+	return dm_ioctl_on(DM_TABLE_LOAD, name, &u, flags);
 }
 
-/* A live table swap: load the new table, then suspend and resume. */
+static void dm_node_path(const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "/dev/mapper/%s", name);
+}
+
+int fdemo_dm_create(const char *name, const char *table, bool readonly)
+{
+	char path[PATH_MAX];
+	union dm_buf u;
+	int ret;
+
+	memset(&u.io, 0, sizeof(u.io));
+	ret = dm_ioctl_on(DM_DEV_CREATE, name, &u, 0);
+	if (ret)
+		return ret;
+	ret = dm_load(name, table, readonly ? DM_READONLY_FLAG : 0);
+	if (!ret)
+		ret = fdemo_dm_resume(name);
+	dm_node_path(name, path, sizeof(path));
+	unlink(path);
+	if (!ret && mknod(path, S_IFBLK | 0600, (dev_t)u.io.dev))
+		ret = -errno;
+	if (ret)
+		dm_simple(DM_DEV_REMOVE, name, 0);
+	return ret;
+}
+
+/* A live table swap: load the new table, then resume (suspend, switch). */
 int fdemo_dm_swap(const char *name, const char *table)
 {
-	if (fdemo_sh(FDEMO_DMSETUP " load %s --table '%s'", name, table))
-		return -EIO;
-	return fdemo_sh(FDEMO_DMSETUP " resume %s", name) ? -EIO : 0;
+	int ret = dm_load(name, table, 0);
+
+	return ret ? ret : fdemo_dm_resume(name);
 }
 
+/* Suspend, flushing what is queued first, as dmsetup suspend does. */
 int fdemo_dm_suspend(const char *name)
 {
-	return fdemo_sh(FDEMO_DMSETUP " suspend %s", name) ? -EIO : 0;
+	return dm_simple(DM_DEV_SUSPEND, name, DM_SUSPEND_FLAG);
 }
 
 int fdemo_dm_resume(const char *name)
 {
-	return fdemo_sh(FDEMO_DMSETUP " resume %s", name) ? -EIO : 0;
+	return dm_simple(DM_DEV_SUSPEND, name, 0);
 }
 
+/* Remove @name if it exists, retrying while it is briefly busy. */
 int fdemo_dm_remove(const char *name)
 {
-	if (fdemo_sh(FDEMO_DMSETUP " info %s >/dev/null 2>&1", name))
-		return 0;
-	return fdemo_sh(FDEMO_DMSETUP " remove --retry %s", name) ? -EIO : 0;
+	char path[PATH_MAX];
+	int ret, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		ret = dm_simple(DM_DEV_REMOVE, name, 0);
+		if (ret != -EBUSY)
+			break;
+		fdemo_sleep_ms(100);
+	}
+	if (ret == -ENXIO)
+		ret = 0;
+	dm_node_path(name, path, sizeof(path));
+	if (!ret)
+		unlink(path);
+	return ret;
 }
 
-/*
- * The target's status line, read with DM_TABLE_STATUS on the control
- * device rather than by running dmsetup: the tests that look at what
- * dm-delay holds must look quickly, and starting a program takes seconds
- * on a debug kernel under emulation.
- */
+/* The target's status line, read with DM_TABLE_STATUS: tests poll it. */
 static int dm_status_line(const char *name, char *line, size_t len)
 {
-	union {
-		struct dm_ioctl io;
-		char buf[16384];
-	} u;
 	struct dm_target_spec *spec;
-	int fd, ret = 0;
+	union dm_buf u;
+	int ret;
 
 	memset(&u.io, 0, sizeof(u.io));
-	u.io.version[0] = DM_VERSION_MAJOR;
 	u.io.data_size = sizeof(u);
-	u.io.data_start = sizeof(u.io);
-	snprintf(u.io.name, sizeof(u.io.name), "%s", name);
-	fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, DM_TABLE_STATUS, &u.io))
-		ret = -errno;
-	close(fd);
+	ret = dm_ioctl_on(DM_TABLE_STATUS, name, &u, 0);
 	if (ret)
 		return ret;
 	if (u.io.target_count != 1 || (u.io.flags & DM_BUFFER_FULL_FLAG))

@@ -15,8 +15,6 @@
 /* The device-mapper device the tests put between the module and the disk. */
 #define FDEMO_DM_NAME		"faultdemo-test"
 #define FDEMO_DM_PATH		"/dev/mapper/" FDEMO_DM_NAME
-/* dmsetup, creating the nodes itself: the test VM runs no udev */
-#define FDEMO_DMSETUP		"DM_DISABLE_UDEV=1 dmsetup"
 
 /* /sys/block/<dev>/stat, Documentation/block/stat.rst */
 struct fdemo_blk_stat {
@@ -38,9 +36,9 @@ long long fdemo_blk_bytes(const char *dev);
 int fdemo_blk_pwrite(const char *dev, const void *buf, size_t len, __u64 off);
 int fdemo_blk_pread(const char *dev, void *buf, size_t len, __u64 off);
 
-/* Device mapper, through dmsetup without udev. */
+/* Device mapper, through its control device (no dmsetup, no udev). */
 bool fdemo_dm_usable(void);
-int fdemo_dm_create(const char *name, const char *table);
+int fdemo_dm_create(const char *name, const char *table, bool readonly);
 int fdemo_dm_swap(const char *name, const char *table);
 int fdemo_dm_suspend(const char *name);
 int fdemo_dm_resume(const char *name);
