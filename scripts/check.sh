@@ -19,9 +19,13 @@
 # stress program for at least 10^6 operations; a third, with 512 MiB of
 # memory and a 2 GiB disk, runs larger_than_ram_test.
 #
+# The debug kernel (scripts/check-debug.sh) runs in a lane of its own, next
+# to the others: its build (at the lowest CPU priority, so that the other
+# kernels' VMs keep their CPU) and then its VM overlap the other kernels'
+# stages, and its output is printed when they are done. Each stage's wall
+# time is in the summary.
+#
 # Usage: scripts/check.sh [KVER-OR-SERIES...]   (default: all supported)
-# Last, if the debug kernel is already built, the same suite on it
-# (scripts/check-debug.sh --no-build); otherwise that stage is one skip.
 #
 # Environment: FAULTDEMO_TESTS="a_test b_test" runs only those programs
 # (and no second pass, no larger-than-RAM VM); FAULTDEMO_LINT=0 skips the
@@ -51,6 +55,12 @@ pass=0
 fail=0
 skip=0
 summary=()
+times=()
+
+# stage_time NAME START: the wall time of a stage, for the summary
+stage_time() {
+	times+=("$1: $(($(date +%s) - $2))s")
+}
 
 ok() {
 	echo "ok - $*"
@@ -77,14 +87,6 @@ count_lines() {
 	done
 }
 
-if [ "${FAULTDEMO_LINT:-1}" = 1 ]; then
-	echo "# ===== lint"
-	count_lines < <("$here/lint.sh" 2>&1 || true)
-fi
-
-echo "# ===== the test VM runner"
-count_lines < <("$top/selftests/vm-run/vm-run-test.sh" "${kernels[@]}" 2>&1 || true)
-
 # User-space tests do not depend on the kernel: build them once. They live
 # under the cache, which the guest sees through its 9p root.
 tests=$build/selftests
@@ -104,6 +106,30 @@ else
 	cat "$build/tools.log"
 	not_ok "build tools/faultdemo"
 fi
+
+# The debug kernel's lane starts now, once the tree's own builds are done
+# (it builds the same tool and programs again: nothing left to do).
+dlog=$build/check-debug.out
+dpid=
+if [ "${FAULTDEMO_DEBUG:-1}" = 1 ]; then
+	echo "# ===== debug kernel: built and tested in the background ($dlog)"
+	# a session of its own, so that an early exit can stop all of it
+	setsid "$here/check-debug.sh" --nice-build >"$dlog" 2>&1 &
+	dpid=$!
+	trap '[ -z "$dpid" ] || kill -TERM -- "-$dpid" 2>/dev/null || true' EXIT
+fi
+
+if [ "${FAULTDEMO_LINT:-1}" = 1 ]; then
+	echo "# ===== lint"
+	t=$(date +%s)
+	count_lines < <("$here/lint.sh" 2>&1 || true)
+	stage_time lint "$t"
+fi
+
+echo "# ===== the test VM runner"
+t=$(date +%s)
+count_lines < <("$top/selftests/vm-run/vm-run-test.sh" "${kernels[@]}" 2>&1 || true)
+stage_time "test VM runner" "$t"
 
 # run_vm LOG VM-RUN-OPTIONS... -- GUEST-CHECK-ARGS...: one VM on $kver,
 # its "faultdemo-check:" line added to the totals
@@ -129,6 +155,7 @@ run_vm() {
 for kver in "${kernels[@]}"; do
 	echo "# ===== kernel $kver"
 	kp=$pass kf=$fail ks=$skip
+	t=$(date +%s)
 	out=$build/$kver
 	rm -rf "$out"
 	if ko=$("$here/build-module.sh" "$kver" "$out" W=1 2>"$build/module-$kver.log") &&
@@ -140,13 +167,15 @@ for kver in "${kernels[@]}"; do
 		summary+=("$kver: module did not build")
 		continue
 	fi
-
 	count_lines < <("$here/dkms-check.sh" "$kver" 2>&1 || true)
+	stage_time "$kver: module and DKMS builds" "$t"
 
+	t=$(date +%s)
 	if [ -n "${FAULTDEMO_TESTS:-}" ]; then
 		# shellcheck disable=SC2086
 		run_vm "$build/vm-$kver.out" --disk 384M -- \
 			"$here/guest-check.sh" "$ko" "$tests" $FAULTDEMO_TESTS
+		stage_time "$kver: test VM" "$t"
 	else
 		mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
 			! -name larger_than_ram_test ! -name concurrency_test \
@@ -156,26 +185,34 @@ for kver in "${kernels[@]}"; do
 			FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
 			run_vm "$build/vm-$kver.out" --disk 384M -- \
 			"$here/guest-check.sh" "$ko" "$tests" "${progs[@]}"
+		stage_time "$kver: test VM" "$t"
 		# The race programs with every vCPU on a host thread of its own
 		# (KVM, or multi-threaded TCG), the stress program for at least
-		# 10^6 operations (6 workers x 170000).
+		# 10^6 operations (6 workers x 170000; the time limit is only a
+		# bound, for a host shared with the debug kernel's lane).
 		echo "# ===== kernel $kver: races in true parallel"
-		FAULTDEMO_STRESS_SECONDS=110 FAULTDEMO_STRESS_OPS=170000 \
+		t=$(date +%s)
+		FAULTDEMO_STRESS_SECONDS=300 FAULTDEMO_STRESS_OPS=170000 \
 			FAULTDEMO_STRESS_MIN_OPS=1000000 \
 			run_vm "$build/vm-$kver-parallel.out" --tcg-thread multi -- \
 			"$here/guest-check.sh" "$ko" "$tests" concurrency_test stress_test
+		stage_time "$kver: races in true parallel" "$t"
 		echo "# ===== kernel $kver: a device four times the size of RAM"
+		t=$(date +%s)
 		run_vm "$build/vm-$kver-large.out" --mem 512 --disk 2G -- \
 			"$here/guest-check.sh" "$ko" "$tests" larger_than_ram_test
+		stage_time "$kver: larger than RAM" "$t"
 	fi
 	summary+=("$kver: $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
 done
 
-# The debug kernel run, if that kernel is built (make check-debug builds it).
 if [ "${FAULTDEMO_DEBUG:-1}" = 1 ]; then
 	echo "# ===== debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak)"
-	dlog=$build/check-debug.out
-	"$here/check-debug.sh" --no-build 2>&1 | tee "$dlog" || true
+	t=$(date +%s)
+	wait "$dpid" || true
+	dpid=
+	stage_time "waiting for the debug kernel's lane" "$t"
+	cat "$dlog"
 	res=$(tail -n 1 "$dlog")
 	case $res in
 	*" passed, "*" failed, "*" skipped")
@@ -187,11 +224,18 @@ if [ "${FAULTDEMO_DEBUG:-1}" = 1 ]; then
 		;;
 	*) not_ok "debug kernel run ended without a summary" ;;
 	esac
+	while IFS= read -r line; do
+		times+=("${line#\# stage: }")
+	done < <(grep -a '^# stage: ' "$dlog" || true)
 fi
 
 echo "# ===== summary ($(($(date +%s) - t0))s)"
 for s in "${summary[@]}"; do
 	echo "# $s"
+done
+echo "# stage times:"
+for s in "${times[@]}"; do
+	echo "#   $s"
 done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
