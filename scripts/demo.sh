@@ -52,6 +52,12 @@ for k in "${want[@]}"; do
 		"$3" tour --setup-swap
 		rmmod faultdemo
 		echo "# module unloaded cleanly: dirty pages written back first"
+		if [ ! -d /sys/kernel/mm/transparent_hugepage ]; then
+			echo "# no CONFIG_TRANSPARENT_HUGEPAGE in this kernel (PREEMPT_RT): no large folios, folio_order=9 is refused:"
+			! insmod "$1" folio_order=9
+			dmesg | tail -n 1
+			exit 0
+		fi
 		echo "# insmod faultdemo.ko folio_order=9 (2 MiB folios in RAM)"
 		insmod "$1" folio_order=9
 		"$3" info | grep -E "^folio_order:"

@@ -102,11 +102,25 @@ done
 # Large folios: the module reloaded with each order in
 # FAULTDEMO_FOLIO_ORDERS and FAULTDEMO_FOLIO_TESTS (default stress_test)
 # run again, their region in folios of that order.
+# A kernel without THP (Debian's PREEMPT_RT) has no large folios: there
+# the module must refuse the order instead.
 for order in ${FAULTDEMO_FOLIO_ORDERS:-}; do
 	label="folio_order=$order"
 	if grep -q '^faultdemo ' /proc/modules && ! rmmod faultdemo; then
 		note_fail "rmmod before the $label pass (leaked reference?)"
 		break
+	fi
+	if [ ! -d /sys/kernel/mm/transparent_hugepage ]; then
+		if insmod "$ko" "folio_order=$order" 2>/dev/null; then
+			note_fail "$label loads on a kernel without CONFIG_TRANSPARENT_HUGEPAGE"
+			rmmod faultdemo
+		elif dmesg | tail -n 5 | grep -q "folio_order=$order: must be 0"; then
+			echo "ok - $label refused: kernel without CONFIG_TRANSPARENT_HUGEPAGE"
+			pass=$((pass + 1))
+		else
+			note_fail "$label refused without its message"
+		fi
+		continue
 	fi
 	if ! insmod "$ko" "folio_order=$order"; then
 		note_fail "insmod $ko folio_order=$order"

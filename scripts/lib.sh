@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # Shared by the faultdemo scripts: where things are cached and how a kernel
-# series ("6.1", "6.12") or a full version is resolved. Source, don't run.
+# series ("6.1", "6.12", "6.12-rt") or a full version is resolved. Source,
+# don't run.
 
 # Kernels, unpacked sources, initramfs images and VM run logs live here,
 # outside the repository.
 FAULTDEMO_CACHE=${FAULTDEMO_CACHE:-/var/cache/faultdemo}
-# Kernel series the project supports; the newest Debian build of each is used.
-FAULTDEMO_SERIES=${FAULTDEMO_SERIES:-"6.1 6.12"}
+# Kernel series the project supports; the newest Debian build of each is
+# used. "6.12-rt" is Debian's PREEMPT_RT flavour of the same 6.12 version.
+FAULTDEMO_SERIES=${FAULTDEMO_SERIES:-"6.1 6.12 6.12-rt"}
 
 fd_die() {
 	local rc=$1
@@ -22,20 +24,33 @@ fd_log() {
 
 # fd_kernel_dir VERSION-OR-SERIES: print the cache directory of the newest
 # unpacked kernel that matches, or fail. A series ("6.12") means Debian's
-# kernels only; "debug" means the debug kernel (build-debug-kernel.sh).
+# standard kernels of that series, "6.12-rt" their PREEMPT_RT flavour, and
+# "debug" the debug kernel (build-debug-kernel.sh).
 fd_kernel_dir() {
-	local want=$1 d best=
+	local want=$1 series=${1%-rt} flavour='' d name kind best=''
+	[ "$series" = "$want" ] || flavour=rt
+	[ "$want" != debug ] || flavour=debug
 	[ -d "$FAULTDEMO_CACHE/kernels" ] || return 1
 	for d in "$FAULTDEMO_CACHE"/kernels/*/; do
 		d=${d%/}
+		name=${d##*/}
 		[ -f "$d/vmlinuz" ] || continue
-		case ${d##*/} in
-		"$want") best=$d; break ;;
-		*-faultdemo-debug) [ "$want" = debug ] || continue ;;
-		"$want".[0-9]*|"$want"-[0-9]*) ;;
+		if [ "$name" = "$want" ]; then
+			best=$d
+			break
+		fi
+		case $name in
+		*-faultdemo-debug) kind=debug ;;
+		*-rt-amd64) kind=rt ;;
+		*) kind= ;;
+		esac
+		[ "$kind" = "$flavour" ] || continue
+		case $name in
+		*-faultdemo-debug) ;;
+		"$series".[0-9]*|"$series"-[0-9]*) ;;
 		*) continue ;;
 		esac
-		if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "${best##*/}" "${d##*/}" | sort -V | tail -n 1)" = "${d##*/}" ]; then
+		if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "${best##*/}" "$name" | sort -V | tail -n 1)" = "$name" ]; then
 			best=$d
 		fi
 	done

@@ -3,8 +3,9 @@
 #
 # Prepare a Debian 12 machine for faultdemo: install the packages the build,
 # the test VM, the linters and the benchmark need, and unpack the newest
-# Debian kernel of each supported series (6.1, 6.12) into the cache, where
-# scripts/vm-run boots them. Idempotent: a second run changes nothing.
+# Debian kernel of each supported series (6.1, 6.12, and the PREEMPT_RT
+# flavour of that same 6.12 version) into the cache, where scripts/vm-run
+# boots them. Idempotent: a second run changes nothing.
 #
 # Usage: scripts/setup.sh        (as root)
 set -euo pipefail
@@ -52,14 +53,33 @@ if ! apt-cache show linux-source-6.12 >/dev/null 2>&1; then
 	apt_update_once
 fi
 
+# The PREEMPT_RT flavour of a series is the same version as its standard
+# kernel: the two differ only in preemption and locking.
+rt_kernel() {
+	local v=${kver[${1%-rt}]:-}
+	[ -n "$v" ] || return 0
+	v=${v%-amd64}-rt-amd64
+	if apt-cache show "linux-image-$v" >/dev/null 2>&1 &&
+		apt-cache show "linux-headers-$v" >/dev/null 2>&1; then
+		printf '%s\n' "$v"
+	fi
+}
+
+resolve_kernel() {
+	case $1 in
+	*-rt) rt_kernel "$1" ;;
+	*) newest_kernel "$1" ;;
+	esac
+}
+
 declare -A kver
 for s in $FAULTDEMO_SERIES; do
-	kver[$s]=$(newest_kernel "$s")
+	kver[$s]=$(resolve_kernel "$s")
 	if [ -z "${kver[$s]}" ]; then
 		apt_update_once
-		kver[$s]=$(newest_kernel "$s")
+		kver[$s]=$(resolve_kernel "$s")
 	fi
-	[ -n "${kver[$s]}" ] || fd_die 1 "no linux-image-$s.*-amd64 with headers in the archive"
+	[ -n "${kver[$s]}" ] || fd_die 1 "no linux-image for series $s with headers in the archive"
 done
 
 pkgs=("${tools[@]}")
@@ -112,6 +132,7 @@ done
 # kernel build.
 mkdir -p "$FAULTDEMO_CACHE/src"
 for s in $FAULTDEMO_SERIES; do
+	[ "$s" = "${s%-rt}" ] || continue
 	src=$FAULTDEMO_CACHE/src/linux-source-$s
 	stamp=$src/.faultdemo-unpacked
 	tarball=/usr/src/linux-source-$s.tar.xz

@@ -673,10 +673,22 @@ TEST_F(load, edge_params_load)
 	};
 	struct faultdemo_geometry g;
 	__u64 v = 0x1234, r = 0;
+	bool thp = fdemo_have_thp();
 	size_t i;
-	int fd;
+	int fd, ret;
 
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		if (good[i].order && !thp) {
+			/* no large folios without THP: refused, saying why */
+			ret = fdemo_load(good[i].params);
+			if (!ret)
+				fdemo_unload_retry();
+			EXPECT_EQ(-EINVAL, ret) TH_LOG("%s without THP", good[i].params);
+			if (self->kmsg >= 0)
+				EXPECT_TRUE(fdemo_kmsg_find(self->kmsg,
+							    "no CONFIG_TRANSPARENT_HUGEPAGE"));
+			continue;
+		}
 		ASSERT_EQ(0, fdemo_load(good[i].params)) TH_LOG("%s", good[i].params);
 		fd = fdemo_open(O_RDWR);
 		ASSERT_LE(0, fd);

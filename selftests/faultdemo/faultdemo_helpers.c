@@ -716,6 +716,11 @@ int fdemo_fab_get(__u64 *val)
 	return fdemo_read_u64(FDEMO_FAB_PATH, val);
 }
 
+bool fdemo_have_thp(void)
+{
+	return !access("/sys/kernel/mm/transparent_hugepage", F_OK);
+}
+
 bool fdemo_destructive_ok(void)
 {
 	const char *v = getenv("FAULTDEMO_DESTRUCTIVE");

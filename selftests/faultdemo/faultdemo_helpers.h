@@ -153,6 +153,14 @@ long fdemo_find_cold(size_t npages, size_t align);
 long fdemo_cached_in(__u64 first_page, size_t npages);
 
 /*
+ * Does the running kernel have CONFIG_TRANSPARENT_HUGEPAGE? Without it
+ * (Debian's PREEMPT_RT kernel) the module refuses folio_order above 0,
+ * and neither it nor ext4 places big mappings on 2 MiB.
+ */
+bool fdemo_have_thp(void);
+#define FDEMO_NO_THP	"kernel without CONFIG_TRANSPARENT_HUGEPAGE (PREEMPT_RT)"
+
+/*
  * Tests that change the machine for everyone (a page of RAM retired by
  * soft-offline, the kernel-wide fault-around size) run only with
  * FAULTDEMO_DESTRUCTIVE=1, which the VM runs set.

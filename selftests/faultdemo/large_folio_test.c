@@ -122,6 +122,9 @@ FIXTURE_SETUP(folio)
 		SKIP(return, "FAULTDEMO_KO not set");
 	if (self->ps != 4096)
 		SKIP(return, "PMD size assumed 2 MiB: 4 KiB pages only");
+	/* errors_test checks that folio_order is refused there */
+	if (!fdemo_have_thp())
+		SKIP(return, FDEMO_NO_THP ": no large folios");
 	snprintf(params, sizeof(params), "folio_order=%u size=%lu",
 		 variant->order, DATA_SIZE);
 	/* a fresh module: an empty page cache */

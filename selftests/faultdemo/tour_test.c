@@ -662,6 +662,8 @@ TEST_F_TIMEOUT(tour, pmd_row_maps_2m_with_one_fault, 60)
 
 	if (!fdemo_ko())
 		SKIP(return, "FAULTDEMO_KO not set: cannot reload with folio_order=9");
+	if (!fdemo_have_thp())
+		SKIP(return, FDEMO_NO_THP ": no large folios");
 	ASSERT_EQ(0, fdemo_reload("folio_order=9"));
 	ASSERT_EQ(0, run_tool(self->tool, args, &r));
 	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);

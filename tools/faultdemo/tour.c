@@ -300,6 +300,37 @@ static long readahead_expected(struct tour *t, __u64 page, bool *miss)
 /* ------------------------------------------------------------------ */
 /* The rows */
 
+/*
+ * A fresh anonymous mapping of @n pages that is a VMA of its own, so that
+ * its smaps lines count its pages alone: a PROT_NONE page on each side
+ * keeps it from merging with a neighbour (MADV_NOHUGEPAGE, which would
+ * also set it apart, fails on a kernel without THP). NULL on failure;
+ * unmap_anon_isolated() undoes it.
+ */
+static char *map_anon_isolated(struct tour *t, size_t n)
+{
+	char *g, *p;
+
+	g = mmap(NULL, (n + 2) * t->ps, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (g == MAP_FAILED)
+		return NULL;
+	p = mmap(g + t->ps, n * t->ps, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED) {
+		munmap(g, (n + 2) * t->ps);
+		return NULL;
+	}
+	/* A huge zero page would be another path (do_huge_pmd_anonymous_page). */
+	madvise(p, n * t->ps, MADV_NOHUGEPAGE);
+	return p;
+}
+
+static void unmap_anon_isolated(struct tour *t, char *p, size_t n)
+{
+	munmap(p - t->ps, (n + 2) * t->ps);
+}
+
 static int row_anon_read(struct tour *t, struct tour_row *row)
 {
 	const size_t n = 4;
@@ -312,12 +343,9 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 		      "do_anonymous_page: read fault, maps the shared zero page read-only");
 	snprintf(row->action, sizeof(row->action),
 		 "load from 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
-	p = mmap(NULL, n * t->ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	p = map_anon_isolated(t, n);
+	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	/* A huge zero page would be another path (do_huge_pmd_anonymous_page). */
-	madvise(p, n * t->ps, MADV_NOHUGEPAGE);
 
 	pb = ev_present(p, n);
 	run_act(ACT_LOAD, p, 1, 0, 0, &r);
@@ -332,7 +360,7 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 	row->ev[TF_RSS_KB] = ev_smaps_kb(p, "Rss");
 	if (row->ev[TF_RSS_KB] < 0)
 		row->ev[TF_RSS_KB] = EV_UNKNOWN;
-	munmap(p, n * t->ps);
+	unmap_anon_isolated(t, p, n);
 
 	expect_no_signal(row);
 	tour_expect(row, TF_MINFLT, OP_EQ, 1);
@@ -360,11 +388,9 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 		      "do_anonymous_page: write fault, a new zeroed page from the buddy allocator");
 	snprintf(row->action, sizeof(row->action),
 		 "store to 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
-	p = mmap(NULL, n * t->ps, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	p = map_anon_isolated(t, n);
+	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	madvise(p, n * t->ps, MADV_NOHUGEPAGE);
 
 	pb = ev_present(p, n);
 	run_act(ACT_STORE, p, 1, 0, 0x5a, &r);
@@ -378,7 +404,7 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 	row->ev[TF_RSS_KB] = ev_smaps_kb(p, "Rss");
 	if (row->ev[TF_RSS_KB] < 0)
 		row->ev[TF_RSS_KB] = EV_UNKNOWN;
-	munmap(p, n * t->ps);
+	unmap_anon_isolated(t, p, n);
 
 	expect_no_signal(row);
 	tour_expect(row, TF_MINFLT, OP_EQ, 1);
