@@ -6,7 +6,7 @@
 # lockdep (PROVE_LOCKING), DEBUG_VM, PAGE_TABLE_CHECK, kmemleak,
 # DEBUG_ATOMIC_SLEEP, DEBUG_LIST. The configuration starts from nothing
 # (allnoconfig) and adds what the test VM and the tests need
-# (scripts/debug-kernel.config), all built in: about 10 minutes on two
+# (scripts/debug-kernel.config), all built in: about 8 minutes on two idle
 # cores, where Debian's configuration would take hours and
 # x86_64_defconfig half an hour. The result is installed into the
 # kernel cache like a Debian kernel, as version <6.12.x>-faultdemo-debug, so
