@@ -57,6 +57,7 @@ fi
 # kernel: the two differ only in preemption and locking.
 rt_kernel() {
 	local v=${kver[${1%-rt}]:-}
+	[ -n "$v" ] || v=$(newest_kernel "${1%-rt}")
 	[ -n "$v" ] || return 0
 	v=${v%-amd64}-rt-amd64
 	if apt-cache show "linux-image-$v" >/dev/null 2>&1 &&
