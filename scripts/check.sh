@@ -41,17 +41,8 @@ top=$(dirname "$here")
 cd "$top"
 
 t0=$(date +%s)
-kernels=()
-if [ $# -gt 0 ]; then
-	for k in "$@"; do
-		v=$(fd_kernel_version "$k") || fd_die 2 "unknown kernel '$k': run scripts/setup.sh"
-		kernels+=("$v")
-	done
-else
-	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
-		fd_die 2 "no kernels in $FAULTDEMO_CACHE: run scripts/setup.sh first"
-	mapfile -t kernels <"$FAULTDEMO_CACHE/kernels/supported"
-fi
+fd_kernels "$@"
+kernels=("${FD_KERNELS[@]}")
 
 pass=0
 fail=0

@@ -65,6 +65,24 @@ fd_kernel_version() {
 	printf '%s\n' "${d##*/}"
 }
 
+# fd_kernels [VERSION-OR-SERIES...]: set FD_KERNELS to the full versions
+# the arguments mean, or to every supported kernel without arguments; an
+# unknown kernel or a missing setup ends the script (exit 2).
+fd_kernels() {
+	local k v
+	FD_KERNELS=()
+	if [ $# -gt 0 ]; then
+		for k in "$@"; do
+			v=$(fd_kernel_version "$k") || fd_die 2 "unknown kernel '$k': run scripts/setup.sh"
+			FD_KERNELS+=("$v")
+		done
+	else
+		[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
+			fd_die 2 "no kernels in $FAULTDEMO_CACHE: run scripts/setup.sh first"
+		mapfile -t FD_KERNELS <"$FAULTDEMO_CACHE/kernels/supported"
+	fi
+}
+
 # fd_kernel_build KVER: the kernel build directory external modules build
 # against: the installed headers, or the cache's own (debug kernel).
 fd_kernel_build() {

@@ -42,17 +42,8 @@ for v in "$boots" "$seconds"; do
 done
 [ "$seconds" -le 300 ] || fd_die 2 "-s: at most 300 seconds"
 
-kernels=()
-if [ $# -gt 0 ]; then
-	for k in "$@"; do
-		v=$(fd_kernel_version "$k") || fd_die 2 "unknown kernel '$k': run scripts/setup.sh"
-		kernels+=("$v")
-	done
-else
-	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
-		fd_die 2 "no kernels in $FAULTDEMO_CACHE: run scripts/setup.sh first"
-	mapfile -t kernels <"$FAULTDEMO_CACHE/kernels/supported"
-fi
+fd_kernels "$@"
+kernels=("${FD_KERNELS[@]}")
 
 build=$FAULTDEMO_CACHE/build
 tests=$build/selftests-races
