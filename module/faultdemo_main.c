@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "faultdemo.h"
+#include "faultdemo_trace.h"
 
 static int faultdemo_open(struct inode *inode, struct file *file)
 {
@@ -173,9 +174,12 @@ static int faultdemo_fsync(struct file *file, loff_t start, loff_t end,
 
 static int faultdemo_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (vma->vm_pgoff >= FAULTDEMO_RESERVED_PGOFF)
-		return faultdemo_reserved_mmap(vma);
-	return faultdemo_vm_mmap(vma);
+	bool reserved = vma->vm_pgoff >= FAULTDEMO_RESERVED_PGOFF;
+	int ret;
+
+	ret = reserved ? faultdemo_reserved_mmap(vma) : faultdemo_vm_mmap(vma);
+	trace_faultdemo_mmap(vma, reserved, ret);
+	return ret;
 }
 
 static long faultdemo_ioc_get_geometry(struct faultdemo_geometry __user *ugeo)

@@ -10,6 +10,10 @@
  *   faultdemo:faultdemo_map_pages    start_pgoff, end_pgoff, pmd (a PMD
  *                                    was mapped), result
  *   faultdemo:faultdemo_page_mkwrite pgoff, result
+ *   faultdemo:faultdemo_mmap         start, end, pgoff, shared, write,
+ *                                    reserved (the window), ret: where a
+ *                                    process mapped the device, so that a
+ *                                    fault address can be told apart
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM faultdemo
@@ -121,6 +125,29 @@ TRACE_EVENT(faultdemo_page_mkwrite,
 			   __entry->result = (__force unsigned int)result;),
 	    TP_printk("pgoff=%#lx result=%s",
 		      __entry->pgoff, faultdemo_show_result)
+);
+
+TRACE_EVENT(faultdemo_mmap,
+	    TP_PROTO(const struct vm_area_struct *vma, bool reserved, int ret),
+	    TP_ARGS(vma, reserved, ret),
+	    TP_STRUCT__entry(__field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned long, pgoff)
+			     __field(bool, shared)
+			     __field(bool, write)
+			     __field(bool, reserved)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->start = vma->vm_start;
+			   __entry->end = vma->vm_end;
+			   __entry->pgoff = vma->vm_pgoff;
+			   __entry->shared = !!(vma->vm_flags & VM_SHARED);
+			   __entry->write = !!(vma->vm_flags & VM_WRITE);
+			   __entry->reserved = reserved;
+			   __entry->ret = ret;),
+	    TP_printk("start=%#lx end=%#lx pgoff=%#lx shared=%d write=%d reserved=%d ret=%d",
+		      __entry->start, __entry->end, __entry->pgoff,
+		      __entry->shared, __entry->write, __entry->reserved,
+		      __entry->ret)
 );
 
 #endif /* _FAULTDEMO_TRACE_H */

@@ -91,4 +91,7 @@ int cmd_reset(int argc, char **argv);
 /* tour.c */
 int cmd_tour(int argc, char **argv);
 
+/* trace.c */
+int cmd_trace(int argc, char **argv);
+
 #endif /* FAULTDEMO_TOOL_COMMON_H */

@@ -7,6 +7,7 @@
  *   reset    zero the counters
  *   clean    FAULTDEMO_IOC_CLEAN: write back and write-protect a range
  *   tour     run every fault path once and show the evidence (tour.c)
+ *   trace    run a program and show each page fault it takes (trace.c)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,8 +32,10 @@ static void show_commands(FILE *f)
 		"                              the device's counters, once or every SECONDS (default 1)\n"
 		"  reset                       zero the counters\n"
 		"  clean [OFFSET [LENGTH]]     write back and write-protect a range (default: all)\n"
-		"  tour [--json] [--setup-swap]\n"
+		"  tour [--json] [--setup-swap] [--no-trace] [--graph DIR] [--only ROW,...]\n"
 		"                              run each page-fault path once; one row of evidence each\n"
+		"  trace [--json] [--all] [--no-graph] [-o FILE] -- PROGRAM [ARGS...]\n"
+		"                              run PROGRAM; one line per page fault it takes\n"
 		"  help, --help                this text\n"
 		"  --version                   the version\n"
 		"\n"
@@ -235,6 +238,7 @@ static const struct command commands[] = {
 	{ "reset",	cmd_reset },
 	{ "clean",	cmd_clean },
 	{ "tour",	cmd_tour },
+	{ "trace",	cmd_trace },
 };
 
 int main(int argc, char **argv)
