@@ -20,7 +20,7 @@ command -v apt-get >/dev/null || fd_die 2 "needs a Debian system with apt-get"
 export DEBIAN_FRONTEND=noninteractive
 
 tools=(build-essential kmod qemu-system-x86 busybox-static cpio xz-utils dmsetup
-	zstd dkms sparse shellcheck stress-ng gnuplot-nox trace-cmd bpftrace
+	zstd dkms sparse shellcheck stress-ng gnuplot-nox trace-cmd bpftrace graphviz
 	linux-perf bc flex bison libelf-dev libssl-dev rsync man-db groff-base
 	linux-source-6.1 linux-source-6.12 util-linux procps)
 

@@ -545,6 +545,8 @@ struct kt_task {
 	int cur;		/* the fault under way, or -1 */
 	bool root_open;		/* a handle_mm_fault of it has not returned */
 	bool execed;		/* sched_process_exec seen */
+	int root_depth;		/* of the open root in the graph output */
+	int mod_depth;		/* of the first module function under it; -1 */
 	struct kt_map *maps;
 	int nmaps;
 };
@@ -621,6 +623,15 @@ static void add_call(struct kt_fault *f, int depth, enum kt_call_kind kind,
 {
 	struct kt_call *c;
 
+	/* a run of the same call: one line with a count */
+	if (kind == KT_LEAF && f->ncalls) {
+		c = &f->calls[f->ncalls - 1];
+		if (c->kind == KT_LEAF && c->depth == depth && c->pass == pass &&
+		    strlen(c->name) == len && !strncmp(c->name, name, len)) {
+			c->repeat++;
+			return;
+		}
+	}
 	if (f->ncalls == f->cap) {
 		int cap = f->cap ? 2 * f->cap : 16;
 
@@ -634,6 +645,7 @@ static void add_call(struct kt_fault *f, int depth, enum kt_call_kind kind,
 	c->depth = depth > 255 ? 255 : depth;
 	c->kind = kind;
 	c->pass = pass > 255 ? 255 : pass;
+	c->repeat = 1;
 	if (len >= sizeof(c->name))
 		len = sizeof(c->name) - 1;
 	memcpy(c->name, name, len);
@@ -840,24 +852,35 @@ static void on_call(struct kt_parse *p, int pid, double ts, int depth,
 		kind = strstr(text, "() {") ? KT_ENTER : KT_LEAF;
 	}
 	len = strcspn(name, "( *");
-	if (depth == 0) {
-		if (kind == KT_EXIT) {
-			if (!t->root_open)
-				return;
-			t->root_open = false;
-		} else if (len == 15 && !strncmp(name, "handle_mm_fault", len)) {
+	if (!t->root_open) {
+		/* a root at any depth: a module function of a system call may be above it */
+		if (kind == KT_EXIT || !is_root(name, len))
+			return;	/* a listed function called outside a fault */
+		if (len == 15 && !strncmp(name, "handle_mm_fault", len)) {
 			/* a second handle_mm_fault in one exception is a retry */
 			if (t->cur < 0 && !new_fault(p, t, KT_NO_EXCEPTION, ts))
 				return;
 			p->log->faults[t->cur].passes++;
-			t->root_open = kind == KT_ENTER;
-		} else if (is_root(name, len) && t->cur >= 0) {
-			t->root_open = kind == KT_ENTER;
-		} else {
-			return;	/* a listed function called outside a fault */
+		} else if (t->cur < 0) {
+			return;	/* an error path outside a page fault */
 		}
-	} else if (!t->root_open) {
+		t->root_open = kind == KT_ENTER;
+		t->root_depth = depth;
+		t->mod_depth = -1;
+		depth = 0;
+	} else if (depth <= t->root_depth) {
+		if (kind == KT_EXIT)
+			t->root_open = false;
 		return;
+	} else {
+		depth -= t->root_depth;
+		/* the module's own calls: two levels below its first one */
+		if (t->mod_depth >= 0 && depth > t->mod_depth + 2)
+			return;
+		if (kind == KT_EXIT && depth == t->mod_depth)
+			t->mod_depth = -1;
+		else if (kind == KT_ENTER && t->mod_depth < 0 && !strncmp(name, "faultdemo_", 10))
+			t->mod_depth = depth;
 	}
 	f = &p->log->faults[t->cur];
 	pass = f->passes ? f->passes - 1 : 0;

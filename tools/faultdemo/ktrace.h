@@ -35,6 +35,7 @@ struct kt_call {
 	unsigned char depth;	/* 0: a root (handle_mm_fault, ...) */
 	unsigned char kind;	/* enum kt_call_kind */
 	unsigned char pass;	/* 0: first handle_mm_fault, 1: its retry... */
+	unsigned short repeat;	/* a leaf called this many times in a row */
 	char name[KT_NAME_LEN];
 };
 

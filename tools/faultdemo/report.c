@@ -61,6 +61,15 @@ const struct tour_field_info tour_fields[TF_NR] = {
 	[TF_ERR_USER]		= { "err_user",		TK_FLAG, false },
 	[TF_ERR_RSVD]		= { "err_rsvd",		TK_FLAG, false },
 	[TF_ERR_INSTR]		= { "err_instr",	TK_FLAG, false },
+	[TF_TRACE_FAULTS]	= { "trace_faults",	TK_COUNT, false },
+	[TF_TRACE_ERROR_CODE]	= { "trace_error_code",	TK_HEX, false },
+	[TF_TRACE_KERNEL_MODE]	= { "trace_kernel_mode", TK_FLAG, false },
+	[TF_TRACE_MAJOR]	= { "trace_major",	TK_FLAG, false },
+	[TF_TRACE_RETRY]	= { "trace_retry",	TK_FLAG, false },
+	[TF_SMALL_IN_HEAP]	= { "small_in_heap",	TK_FLAG, false },
+	[TF_LARGE_MMAPPED]	= { "large_mmapped",	TK_FLAG, false },
+	[TF_MMAP_THRESHOLD]	= { "mmap_threshold",	TK_COUNT, false },
+	[TF_EFAULT]		= { "efault",		TK_FLAG, false },
 };
 
 void tour_row_init(struct tour_row *row, const char *scenario, const char *path)
@@ -202,6 +211,12 @@ void tour_judge(struct tour_row *row)
 			append(row->reason, sizeof(row->reason), ";");
 		append(row->reason, sizeof(row->reason), item);
 	}
+	if (row->tr.problem[0]) {
+		row->status = TS_MISMATCH;
+		if (row->reason[0])
+			append(row->reason, sizeof(row->reason), ";");
+		append(row->reason, sizeof(row->reason), row->tr.problem);
+	}
 	if (row->status == TS_MISMATCH && row->reason[0]) {
 		size_t n = strlen(row->reason);
 
@@ -276,6 +291,8 @@ static void seen_text(const struct tour_row *row, char *buf, size_t len)
 		if (f == TF_SIGNO || f == TF_SI_CODE || f == TF_SI_ADDR_OK ||
 		    f == TF_ERROR_CODE || (f >= TF_ERR_PROT && f <= TF_ERR_INSTR))
 			continue;	/* in the decoded signal text */
+		if (f >= TF_TRACE_FAULTS && f <= TF_TRACE_RETRY)
+			continue;	/* in the "kernel:" line */
 		snprintf(item, sizeof(item), "%s=%s", tour_fields[f].name,
 			 fmt_value(row, f, row->ev[f], val, sizeof(val)));
 		append(buf, len, item);
@@ -292,6 +309,80 @@ static const char *col(const struct tour_row *row, enum tour_field f, char *buf,
 	return fmt_value(row, f, row->ev[f], buf, len);
 }
 
+/* Two faults took the same calls. */
+static bool same_graph(const struct kt_fault *a, const struct kt_fault *b)
+{
+	int i;
+
+	if (a->ncalls != b->ncalls)
+		return false;
+	for (i = 0; i < a->ncalls; i++)
+		if (strcmp(a->calls[i].name, b->calls[i].name) ||
+		    a->calls[i].depth != b->calls[i].depth)
+			return false;
+	return true;
+}
+
+static void print_graph(FILE *f, const struct kt_fault *k, const char *label)
+{
+	int i, lines = 0;
+
+	for (i = 0; i < k->ncalls; i++) {
+		const struct kt_call *c = &k->calls[i];
+
+		if (c->kind == KT_EXIT)
+			continue;
+		if (++lines > 40) {
+			fprintf(f, "%14s...\n", "");
+			break;
+		}
+		fprintf(f, "     %-8s%*s%s%s", lines == 1 ? label : "", 2 * c->depth, "",
+			c->depth == 0 && c->pass ? "(retry) " : "", c->name);
+		if (c->repeat > 1)
+			fprintf(f, " (x%u)", c->repeat);
+		fputc('\n', f);
+	}
+}
+
+static void print_kernel(FILE *f, const struct tour_row *row)
+{
+	const struct tour_trace *tr = &row->tr;
+	char bits[128], label[16];
+	int i, j;
+
+	if (!tr->recorded)
+		return;
+	if (row->ev[TF_TRACE_FAULTS] <= 0) {
+		fprintf(f, "     kernel: no page-fault exception on the step's addresses\n");
+		return;
+	}
+	for (i = 0; i < tr->n; i++) {
+		const struct kt_fault *k = &tr->faults[i];
+
+		fprintf(f, "     kernel: %s fault%s, error code 0x%lx (%s)%s%s%s%s\n",
+			k->kind == KT_KERNEL ? "kernel-mode" : "user-mode",
+			tr->n > 1 ? "" : "", k->err, kt_err_bits(k->err, bits, sizeof(bits)),
+			k->handler_text[0] ? ", handlers " : "", k->handler_text,
+			k->passes > 1 ? ", retried" : "",
+			k->signo ? ", then a signal" : "");
+		for (j = 0; j < i && !same_graph(&tr->faults[j], k); j++)
+			;
+		if (j < i) {
+			fprintf(f, "     graph:  the same as fault %d\n", j + 1);
+			continue;
+		}
+		snprintf(label, sizeof(label), "graph:");
+		print_graph(f, k, label);
+	}
+	if (row->ev[TF_TRACE_FAULTS] > tr->n)
+		fprintf(f, "     kernel: %lld faults in all, the first %d shown\n",
+			row->ev[TF_TRACE_FAULTS], tr->n);
+	if (tr->checked[0])
+		fprintf(f, "     graph expect: %s\n", tr->checked);
+	if (tr->said[0])
+		fprintf(f, "     seeds:  %s\n", tr->said);
+}
+
 void tour_print_row(FILE *f, int nr, const struct tour_row *row)
 {
 	char num[8], a[32], b[32], c[32], dev[256], seen[600];
@@ -306,6 +397,7 @@ void tour_print_row(FILE *f, int nr, const struct tour_row *row)
 	seen_text(row, seen, sizeof(seen));
 	if (seen[0])
 		fprintf(f, "     seen:   %s\n", seen);
+	print_kernel(f, row);
 	if (row->expected[0])
 		fprintf(f, "     expect: %s\n", row->expected);
 	if (row->status != TS_OK && row->reason[0])
@@ -354,6 +446,42 @@ static void json_kv_str(FILE *f, const char *key, const char *val)
 		fputs("null", f);
 }
 
+static void json_kernel(FILE *f, const struct tour_trace *tr)
+{
+	char bits[128];
+	int i, c, first;
+
+	fprintf(f, ", \"kernel\": {\"recorded\": %s, \"graph\": %s",
+		tr->recorded ? "true" : "false", tr->graph ? "true" : "false");
+	json_kv_str(f, "graph_checked", tr->checked);
+	json_kv_str(f, "graph_problem", tr->problem);
+	json_kv_str(f, "seeds", tr->said);
+	fputs(", \"faults\": [", f);
+	for (i = 0; i < tr->n; i++) {
+		const struct kt_fault *k = &tr->faults[i];
+
+		fprintf(f, "%s{\"mode\": \"%s\", \"error_code\": %ld", i ? ", " : "",
+			k->kind == KT_KERNEL ? "kernel" : "user", k->err);
+		json_kv_str(f, "error_bits", kt_err_bits(k->err, bits, sizeof(bits)));
+		json_kv_str(f, "handlers", k->handler_text);
+		json_kv_str(f, "path", kt_fault_path(k));
+		fprintf(f, ", \"passes\": %d, \"signal\": %d, \"calls\": [", k->passes,
+			k->signo);
+		for (c = 0, first = 1; c < k->ncalls; c++) {
+			if (k->calls[c].kind == KT_EXIT)
+				continue;
+			fprintf(f, "%s{\"depth\": %d, \"pass\": %d, \"repeat\": %u, \"function\": ",
+				first ? "" : ", ", k->calls[c].depth, k->calls[c].pass,
+				k->calls[c].repeat);
+			json_str(f, k->calls[c].name);
+			fputc('}', f);
+			first = 0;
+		}
+		fputs("]}", f);
+	}
+	fputs("]}", f);
+}
+
 void tour_print_json(FILE *f, const struct tour_row *rows, int n)
 {
 	char bits[96];
@@ -385,6 +513,7 @@ void tour_print_json(FILE *f, const struct tour_row *rows, int n)
 			    NULL : probe_code_name((int)signo, (int)code));
 		json_kv_str(f, "error_bits", err == EV_UNKNOWN ? NULL :
 			    probe_err_bits(err, bits, sizeof(bits)));
+		json_kernel(f, &row->tr);
 		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
 	}
 	fputs("]\n", f);

@@ -25,6 +25,7 @@
 
 #include "common.h"
 #include "evidence.h"
+#include "ktrace.h"
 #include "probe.h"
 #include "swap.h"
 #include "tour.h"
@@ -50,20 +51,27 @@ struct tour {
 	char bdi[64];		/* the store's bdi */
 	char blkstat[128];	/* its /sys/dev/block/M:m/stat */
 	struct swap_state swap;
+	struct ktrace kt;	/* the kernel's account of each step */
+	bool tracing;		/* kt is open */
+	char no_trace[300];	/* why not */
 };
 
 /* ------------------------------------------------------------------ */
 /* The measured actions: plain loads, stores and a call, nothing else. */
 
-enum act_op { ACT_LOAD, ACT_STORE, ACT_CALL };
+enum act_op { ACT_LOAD, ACT_STORE, ACT_CALL, ACT_PREAD };
 
 struct act {
 	enum act_op op;
 	char *addr;
-	size_t n;		/* accesses */
+	size_t n;		/* accesses; ACT_PREAD: bytes */
 	size_t step;		/* bytes between them */
 	unsigned char val;	/* what ACT_STORE stores */
 	unsigned long sink;	/* keeps the loads */
+	int fd;			/* ACT_PREAD: pread(fd, addr, n, off) */
+	off_t off;
+	ssize_t ret;
+	int err;
 };
 
 static void act_run(void *arg)
@@ -71,6 +79,11 @@ static void act_run(void *arg)
 	struct act *a = arg;
 	size_t i;
 
+	if (a->op == ACT_PREAD) {
+		a->ret = pread(a->fd, a->addr, a->n, a->off);
+		a->err = a->ret < 0 ? errno : 0;
+		return;
+	}
 	for (i = 0; i < a->n; i++) {
 		unsigned char *p = (unsigned char *)a->addr + i * a->step;
 
@@ -84,6 +97,8 @@ static void act_run(void *arg)
 		case ACT_CALL:
 			((void (*)(void))(unsigned long)p)();
 			break;
+		case ACT_PREAD:
+			break;
 		}
 	}
 }
@@ -91,9 +106,110 @@ static void act_run(void *arg)
 static void run_act(enum act_op op, void *addr, size_t n, size_t step,
 		    unsigned char val, struct probe_result *r)
 {
-	struct act a = { op, addr, n, step, val, 0 };
+	struct act a = { .op = op, .addr = addr, .n = n, .step = step, .val = val };
 
 	probe_run(act_run, &a, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* The kernel's account of the measured step (ktrace.h) */
+
+static void trace_begin(struct tour *t)
+{
+	if (t->tracing && ktrace_start(&t->kt))
+		ktrace_stop(&t->kt);
+}
+
+/*
+ * Keep the page faults of the step on [@lo, @lo + @len): the step's own
+ * address range, so that nothing else the tour does in between counts.
+ */
+static void trace_end(struct tour *t, struct tour_row *row, const void *lo, size_t len)
+{
+	unsigned long start = (unsigned long)lo, end = start + (len ? len : 1);
+	struct tour_trace *tr = &row->tr;
+	long long count = 0, err = 0;
+	bool kernel = false, major = false, retry = false;
+	struct kt_log log;
+	int i;
+
+	if (!t->tracing)
+		return;
+	ktrace_stop(&t->kt);
+	if (ktrace_collect(&t->kt, &log))
+		return;
+	tr->recorded = true;
+	tr->graph = t->kt.graph;
+	for (i = 0; i < log.n; i++) {
+		struct kt_fault *f = &log.faults[i];
+
+		if (f->kind == KT_NO_EXCEPTION || f->addr < start || f->addr >= end)
+			continue;
+		err = !count || err == f->err ? f->err : -1;
+		count++;
+		kernel |= f->kind == KT_KERNEL;
+		major |= !!(f->result & KT_VMF_MAJOR);
+		retry |= f->passes > 1 || (f->result & KT_VMF_RETRY);
+		if (tr->n < TOUR_MAX_FAULTS) {
+			tr->faults[tr->n++] = *f;
+			f->calls = NULL;	/* the row owns them now */
+		}
+	}
+	kt_log_free(&log);
+	row->ev[TF_TRACE_FAULTS] = count;
+	if (!count)
+		return;
+	row->ev[TF_TRACE_ERROR_CODE] = err;
+	row->ev[TF_TRACE_KERNEL_MODE] = kernel;
+	row->ev[TF_TRACE_MAJOR] = major;
+	row->ev[TF_TRACE_RETRY] = retry;
+}
+
+/* A measured step: the action, with the kernel's account of it. */
+static void measure(struct tour *t, struct tour_row *row, enum act_op op, void *addr,
+		    size_t n, size_t step, unsigned char val, struct probe_result *r)
+{
+	trace_begin(t);
+	run_act(op, addr, n, step, val, r);
+	trace_end(t, row, addr, n > 1 ? n * step : 1);
+}
+
+/* A measured pread(): copy_to_user() is the access. Returns its errno. */
+static int measure_pread(struct tour *t, struct tour_row *row, void *buf, size_t len,
+			 off_t off, struct probe_result *r)
+{
+	struct act a = { .op = ACT_PREAD, .addr = buf, .n = len, .fd = t->fd, .off = off };
+
+	trace_begin(t);
+	probe_run(act_run, &a, r);
+	trace_end(t, row, buf, len);
+	if (a.ret == (ssize_t)len)
+		return 0;
+	return a.ret < 0 ? a.err : EIO;
+}
+
+/*
+ * What the kernel must report for the step: @faults page-fault exceptions
+ * on its range with hardware error code @err (user mode when X86_PF_USER
+ * is in it); @must and @must_not for the call graph, @seeds the functions
+ * the seeds name for the path (ktrace.h, tour.h).
+ */
+static void expect_kernel(struct tour_row *row, int faults, long err, const char *must,
+			  const char *must_not, const char *seeds)
+{
+	struct tour_trace *tr = &row->tr;
+
+	tr->must = must;
+	tr->must_not = must_not;
+	tr->seeds = seeds;
+	if (!tr->recorded)
+		return;
+	/* faults < 0: at least -faults (a copy routine may try twice) */
+	tour_expect(row, TF_TRACE_FAULTS, faults < 0 ? OP_GE : OP_EQ, faults < 0 ? -faults : faults);
+	if (!faults || err < 0)
+		return;
+	tour_expect(row, TF_TRACE_ERROR_CODE, OP_EQ, err);
+	tour_expect(row, TF_TRACE_KERNEL_MODE, OP_EQ, !(err & X86_PF_USER));
 }
 
 /* ------------------------------------------------------------------ */
@@ -348,7 +464,7 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
 	pb = ev_present(p, n);
-	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	pa = ev_present(p, n);
 	probe_into_row(row, &r, p);
 	present_into_row(row, pb, pa);
@@ -373,6 +489,9 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 		tour_expect(row, TF_ZERO_PFN_SHARED, OP_EQ, 1);
 	else
 		snprintf(row->note, sizeof(row->note), "(PFNs hidden: not CAP_SYS_ADMIN)");
+	expect_kernel(row, 1, 0x4, "handle_mm_fault __handle_mm_fault do_anonymous_page",
+		      "do_fault do_wp_page do_swap_page vma_alloc_folio|vma_alloc_folio_noprof",
+		      "handle_pte_fault do_anonymous_page");
 	return 0;
 }
 
@@ -393,7 +512,7 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
 	pb = ev_present(p, n);
-	run_act(ACT_STORE, p, 1, 0, 0x5a, &r);
+	measure(t, row, ACT_STORE, p, 1, 0, 0x5a, &r);
 	pa = ev_present(p, n);
 	probe_into_row(row, &r, p);
 	present_into_row(row, pb, pa);
@@ -415,6 +534,9 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_RSS_KB, OP_EQ, (long long)(t->ps / 1024));
 	if (t->zero_pfn)
 		tour_expect(row, TF_ZERO_PFN_SHARED, OP_EQ, 0);
+	expect_kernel(row, 1, 0x6,
+		      "handle_mm_fault do_anonymous_page vma_alloc_folio|vma_alloc_folio_noprof",
+		      "do_fault do_wp_page do_swap_page", "handle_pte_fault do_anonymous_page");
 	return 0;
 }
 
@@ -470,7 +592,7 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, span);
-	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	pa = ev_present(p, span);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
@@ -496,6 +618,11 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(read-ahead fills the page cache, not the page table)");
+	expect_kernel(row, 1, 0x4, calls > 0 ?
+		      "handle_mm_fault do_fault faultdemo_map_pages __do_fault faultdemo_fault finish_fault" :
+		      "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault",
+		      "do_page_mkwrite faultdemo_page_mkwrite do_wp_page vma_alloc_folio|vma_alloc_folio_noprof",
+		      "do_read_fault do_fault_around");
 	return 0;
 }
 
@@ -563,7 +690,7 @@ static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, region);
-	run_act(ACT_LOAD, p + idx * t->ps, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p + idx * t->ps, 1, 0, 0, &r);
 	pa = ev_present(p, region);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p + idx * t->ps);
@@ -587,6 +714,8 @@ static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 	else
 		snprintf(row->note, sizeof(row->note),
 			 "(fault_around_bytes unreadable: window size unknown)");
+	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault faultdemo_map_pages filemap_map_pages",
+		      "__do_fault faultdemo_fault finish_fault", "do_read_fault do_fault_around");
 	return 0;
 }
 
@@ -615,7 +744,7 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_STORE, p, 1, 0, before ^ 0xff, &r);
+	measure(t, row, ACT_STORE, p, 1, 0, before ^ 0xff, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
@@ -641,6 +770,10 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	tour_expect(row, TF_DEVICE_UNCHANGED, OP_EQ, 1);
+	expect_kernel(row, 1, 0x6,
+		      "handle_mm_fault do_fault vma_alloc_folio|vma_alloc_folio_noprof __do_fault faultdemo_fault finish_fault",
+		      "faultdemo_map_pages do_page_mkwrite faultdemo_page_mkwrite do_wp_page",
+		      "do_cow_fault");
 	return 0;
 }
 
@@ -670,7 +803,7 @@ static int row_shared_first_write(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_STORE, p, 1, 0, byte, &r);
+	measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
@@ -690,6 +823,10 @@ static int row_shared_first_write(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_READAHEAD, OP_EQ, ra);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_FILE, OP_EQ, 1);
+	expect_kernel(row, 1, 0x6,
+		      "handle_mm_fault do_fault __do_fault faultdemo_fault do_page_mkwrite faultdemo_page_mkwrite finish_fault fault_dirty_shared_page",
+		      "faultdemo_map_pages vma_alloc_folio|vma_alloc_folio_noprof do_wp_page",
+		      "do_shared_fault");
 	return 0;
 }
 
@@ -724,7 +861,7 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_STORE, p, 1, 0, byte, &r);
+	measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
@@ -744,6 +881,10 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
 	tour_expect(row, TF_MAP_PAGES, OP_EQ, 0);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
+	expect_kernel(row, 1, 0x7,
+		      "handle_mm_fault do_wp_page do_page_mkwrite faultdemo_page_mkwrite fault_dirty_shared_page",
+		      "do_fault faultdemo_fault wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
+		      "wp_page_shared");
 	return 0;
 }
 
@@ -799,8 +940,10 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "setup failed");
 	}
 	fflush(NULL);
+	trace_begin(t);
 	pid = fork();
 	if (pid < 0) {
+		trace_end(t, row, p, t->ps);
 		munmap(p, t->ps);
 		close(pfd[0]);
 		close(pfd[1]);
@@ -814,6 +957,7 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 	n = read(pfd[0], &rep, sizeof(rep));
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
+	trace_end(t, row, p, t->ps);
 	/* The parent's copy must still hold its own value. */
 	row->ev[TF_DATA_OK] = (unsigned char)p[0] == val;
 	munmap(p, t->ps);
@@ -844,6 +988,9 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 		tour_expect(row, TF_PFN_CHANGED, OP_EQ, 1);
 	expect_device_idle(row);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
+	expect_kernel(row, 1, 0x7,
+		      "handle_mm_fault do_wp_page wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
+		      "do_fault faultdemo_fault faultdemo_page_mkwrite do_page_mkwrite", "wp_page_copy");
 	return 0;
 }
 
@@ -873,7 +1020,7 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 	 * VM_PFNMAP vmas, so it would report the window as not mapped.
 	 */
 	stats_snap(&s0);
-	run_act(ACT_LOAD, p, n, t->ps, 0, &r);
+	measure(t, row, ACT_LOAD, p, n, t->ps, 0, &r);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
 	stats_delta(row, &s0, &s1);
@@ -896,6 +1043,7 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_VMA_PFNMAP, OP_EQ, 1);
 	tour_expect(row, TF_PRIVATE_REFUSED, OP_EQ, 1);
 	expect_device_idle(row);
+	expect_kernel(row, 0, -1, "", "", NULL);
 	return 0;
 }
 
@@ -919,7 +1067,7 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
@@ -935,6 +1083,8 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 	if (calls >= 0)
 		tour_expect(row, TF_MAP_PAGES, OP_EQ, calls);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
+	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault __do_fault faultdemo_fault",
+		      "finish_fault", "do_read_fault");
 	return 0;
 }
 
@@ -956,7 +1106,7 @@ static int row_no_vma(struct tour *t, struct tour_row *row)
 	munmap(hole, t->ps);
 
 	stats_snap(&s0);
-	run_act(ACT_LOAD, hole, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, hole, 1, 0, 0, &r);
 	stats_snap(&s1);
 	probe_into_row(row, &r, hole);
 	stats_delta(row, &s0, &s1);
@@ -965,6 +1115,8 @@ static int row_no_vma(struct tour *t, struct tour_row *row)
 	expect_signal(row, SIGSEGV, SEGV_MAPERR);
 	expect_error_code(row, 0, 0, 0);
 	expect_device_idle(row);
+	expect_kernel(row, 1, 0x4, "bad_area_nosemaphore __bad_area_nosemaphore force_sig_fault",
+		      "handle_mm_fault fixup_exception", "do_user_addr_fault");
 	return 0;
 }
 
@@ -987,7 +1139,7 @@ static int row_store_read_only(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_STORE, p, 1, 0, 0, &r);
+	measure(t, row, ACT_STORE, p, 1, 0, 0, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
@@ -1000,6 +1152,8 @@ static int row_store_read_only(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
 	expect_device_idle(row);
+	expect_kernel(row, 1, 0x7, "bad_area_access_error force_sig_fault",
+		      "handle_mm_fault", "do_user_addr_fault");
 	return 0;
 }
 
@@ -1023,7 +1177,7 @@ static int row_exec_non_exec(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 	p[0] = 0xc3;	/* ret: harmless should the CPU run it */
 
-	run_act(ACT_CALL, p, 1, 0, 0, &r);
+	measure(t, row, ACT_CALL, p, 1, 0, 0, &r);
 	probe_into_row(row, &r, p);
 	munmap(p, t->ps);
 	if (!r.signo)
@@ -1032,6 +1186,8 @@ static int row_exec_non_exec(struct tour *t, struct tour_row *row)
 	expect_signal(row, SIGSEGV, SEGV_ACCERR);
 	expect_error_code(row, 1, 0, 1);
 #endif
+	expect_kernel(row, 1, 0x15, "bad_area_access_error force_sig_fault",
+		      "handle_mm_fault", "do_user_addr_fault");
 	return 0;
 }
 
@@ -1083,7 +1239,7 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	probe_into_row(row, &r, p);
@@ -1110,6 +1266,8 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_SWAPPED, OP_EQ, 0);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	expect_device_idle(row);
+	expect_kernel(row, 1, 0x4, "handle_mm_fault do_swap_page",
+		      "do_fault do_anonymous_page faultdemo_fault", NULL);
 	return 0;
 }
 
@@ -1223,7 +1381,7 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 	stats_snap(&s0);
 	thp0 = vmstat_value("thp_file_mapped");
 	pb = ev_present(p, pmd_pages);
-	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	pa = ev_present(p, pmd_pages);
 	thp1 = vmstat_value("thp_file_mapped");
 	stats_snap(&s1);
@@ -1249,6 +1407,8 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(one fault, 512 pages present: one folio, physically contiguous, mapped by one PMD; fault-around maps a cached one the same way)");
+	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault do_set_pmd",
+		      "do_set_pte set_pte_range", "do_read_fault");
 	return 0;
 }
 
@@ -1297,7 +1457,7 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	blk_into_row(row, t, rd0, wr0);
@@ -1324,6 +1484,9 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 	snprintf(row->note, sizeof(row->note),
 		 "(read-around: %ld pages, /sys/class/bdi/%s/read_ahead_kb; fault_retry+1 when the read was still running)",
 		 ra, t->bdi);
+	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault __do_fault faultdemo_fault filemap_fault",
+		      "do_page_mkwrite", "do_read_fault");
+	tour_expect(row, TF_TRACE_MAJOR, OP_EQ, 1);
 	return 0;
 }
 
@@ -1359,8 +1522,10 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 	 * for that write instead of starting its own. One write either way.
 	 */
 	stats_snap(&s0);
-	run_act(ACT_STORE, p, 1, 0, byte, &r);
+	trace_begin(t);
+	measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
 	ret = msync(p, t->ps, MS_SYNC);
+	trace_end(t, row, p, t->ps);
 	stats_snap(&s1);
 	blk_into_row(row, t, rd0, wr0);
 	probe_into_row(row, &r, p);
@@ -1386,6 +1551,9 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_REPROTECTED, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(the store after msync took 1 fault and .page_mkwrite: reprotected)");
+	expect_kernel(row, 1, 0x6,
+		      "handle_mm_fault do_fault faultdemo_fault do_page_mkwrite faultdemo_page_mkwrite",
+		      "do_wp_page", "do_shared_fault");
 	return 0;
 }
 
@@ -1436,7 +1604,7 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 
 	stats_snap(&s0);
 	pb = ev_present(p, 1);
-	run_act(ACT_LOAD, p, 1, 0, 0, &r);
+	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	pa = ev_present(p, 1);
 	stats_snap(&s1);
 	blk_into_row(row, t, rd0, wr0);
@@ -1456,7 +1624,370 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_SECTORS_READ, OP_GE, (long long)(t->ps / 512));
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault faultdemo_fault filemap_fault",
+		      "do_page_mkwrite", "do_read_fault");
 	return 0;
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Faults the kernel takes on a user address, and malloc() */
+
+static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
+{
+	__u64 src = t->base, dst = t->base + 1 < t->npages ? t->base + 1 : t->base - 1;
+	unsigned char before, after, *want;
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	long pb, pa;
+	char *p;
+	int err;
+
+	tour_row_init(row, "kernel_mode_fault",
+		      "read() -> copy_to_user() stores to an untouched MAP_PRIVATE page: the fault is taken in kernel mode (no X86_PF_USER), do_user_addr_fault -> handle_mm_fault -> do_fault (COW) -> .fault, then the copy goes on");
+	snprintf(row->action, sizeof(row->action),
+		 "read() device page %llu into a fresh, untouched 1-page MAP_PRIVATE mapping of device page %llu",
+		 (unsigned long long)src, (unsigned long long)dst);
+	if (t->npages < 2)
+		return tour_skip(row, "the device has a single page");
+	want = malloc(t->ps);
+	/* both pages cached: the fault itself reads nothing */
+	if (!want || pread(t->fd, want, t->ps, (off_t)(src * t->ps)) != (ssize_t)t->ps ||
+	    dev_byte(t, dst, &before)) {
+		free(want);
+		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+	}
+	p = dev_map(t, dst, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	if (!p) {
+		free(want);
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	}
+
+	stats_snap(&s0);
+	pb = ev_present(p, 1);
+	err = measure_pread(t, row, p, t->ps, (off_t)(src * t->ps), &r);
+	pa = ev_present(p, 1);
+	stats_snap(&s1);
+	probe_into_row(row, &r, p);
+	present_into_row(row, pb, pa);
+	stats_delta(row, &s0, &s1);
+	pagemap_into_row(row, p);
+	row->ev[TF_EFAULT] = err == EFAULT;
+	row->ev[TF_DATA_OK] = !err && !memcmp(p, want, t->ps);
+	if (!dev_byte(t, dst, &after))
+		row->ev[TF_DEVICE_UNCHANGED] = after == before;
+	munmap(p, t->ps);
+	free(want);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_EFAULT, OP_EQ, 0);
+	/* mm_account_fault() counts a kernel-mode fault for the task too */
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_COW, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
+	tour_expect(row, TF_MAP_PAGES, OP_EQ, 0);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
+	tour_expect(row, TF_FILE, OP_EQ, 0);
+	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
+	tour_expect(row, TF_DEVICE_UNCHANGED, OP_EQ, 1);
+	expect_kernel(row, 1, 0x2,
+		      "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault",
+		      "faultdemo_map_pages faultdemo_page_mkwrite fixup_exception",
+		      "do_cow_fault do_user_addr_fault");
+	snprintf(row->note, sizeof(row->note),
+		 "(the copy_to_user() of read() took the fault; the page is a private copy of device page %llu)",
+		 (unsigned long long)dst);
+	return 0;
+}
+
+static int row_exception_fixup(struct tour *t, struct tour_row *row)
+{
+	struct fd_stats s0, s1;
+	struct probe_result r;
+	char *res, *hole;
+	int err;
+
+	tour_row_init(row, "exception_fixup",
+		      "read() into an address with no VMA: copy_to_user() faults in kernel mode, do_user_addr_fault finds no VMA -> bad_area_nosemaphore -> fixup_exception (the exception table): read() returns EFAULT, no signal");
+	snprintf(row->action, sizeof(row->action),
+		 "read() device page %llu into an address with no mapping (a hole between two PROT_NONE pages)",
+		 (unsigned long long)t->base);
+	res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		return tour_fail(row, "mmap: %s", strerror(errno));
+	hole = res + t->ps;
+	munmap(hole, t->ps);
+
+	stats_snap(&s0);
+	err = measure_pread(t, row, hole, t->ps, (off_t)(t->base * t->ps), &r);
+	stats_snap(&s1);
+	probe_into_row(row, &r, hole);
+	stats_delta(row, &s0, &s1);
+	row->ev[TF_EFAULT] = err == EFAULT;
+	munmap(res, 3 * t->ps);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_EFAULT, OP_EQ, 1);
+	tour_expect(row, TF_MINFLT, OP_EQ, 0);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
+	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
+	expect_kernel(row, -1, 0x2, "bad_area_nosemaphore fixup_exception",
+		      "handle_mm_fault force_sig_fault", "do_user_addr_fault vmalloc_fault");
+	return 0;
+}
+
+/* The line of /proc/self/maps holding @addr: its range and its name. */
+static int maps_line(const void *addr, unsigned long *start, unsigned long *end,
+		     char *name, size_t len)
+{
+	unsigned long a = (unsigned long)addr;
+	char line[512];
+	int ret = -ENOENT;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		int off = 0;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", start, end, &off) < 2)
+			continue;
+		if (a < *start || a >= *end)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(name, len, "%s", off ? line + off : "");
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+static bool in_heap(const void *addr)
+{
+	unsigned long start, end;
+	char name[256];
+
+	return !maps_line(addr, &start, &end, name, sizeof(name)) && !strcmp(name, "[heap]");
+}
+
+/*
+ * The smallest request, to 16 bytes, that malloc() serves from a mapping
+ * of its own. Blocks it mapped are not freed: free() of one would raise
+ * glibc's threshold to its size.
+ */
+static long mmap_threshold(size_t lo, size_t hi)
+{
+	while (hi - lo > 16) {
+		size_t mid = lo + (hi - lo) / 2;
+		void *b = malloc(mid);
+
+		if (!b)
+			return -1;
+		if (in_heap(b)) {
+			lo = mid;
+			free(b);
+		} else {
+			hi = mid;
+		}
+	}
+	return (long)hi;
+}
+
+static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
+{
+	const size_t small_size = 64, large_size = 1UL << 20;
+	unsigned long hs, he, ls, le;
+	char hname[256], lname[256];
+	struct probe_result r;
+	char *small, *large, *touch;
+	long pb, pa, thr;
+
+	tour_row_init(row, "malloc_heap_or_mmap",
+		      "malloc(): a small block comes from the brk() heap, a large one (>= the mmap threshold) from an anonymous mmap() of its own; the first store to a page of it is do_anonymous_page");
+	snprintf(row->action, sizeof(row->action),
+		 "malloc(%zu) and malloc(%zu), find them in /proc/self/maps, store to page 128 of the large one (measured)",
+		 small_size, large_size);
+	small = malloc(small_size);
+	large = malloc(large_size);
+	if (!small || !large) {
+		free(small);
+		free(large);
+		return tour_fail(row, "out of memory");
+	}
+	if (maps_line(small, &hs, &he, hname, sizeof(hname)) ||
+	    maps_line(large, &ls, &le, lname, sizeof(lname))) {
+		free(small);
+		free(large);
+		return tour_fail(row, "the blocks are not in /proc/self/maps");
+	}
+	row->ev[TF_SMALL_IN_HEAP] = !strcmp(hname, "[heap]");
+	/* glibc puts a 16-byte header at the start of a mapping of its own */
+	/*
+	 * glibc's header of a block it mapped takes 16 bytes at the start of
+	 * the mapping: the block is 16 bytes past a page boundary. (The
+	 * kernel may have merged the mapping with an anonymous neighbour.)
+	 */
+	row->ev[TF_LARGE_MMAPPED] = !lname[0] && ((unsigned long)large & (t->ps - 1)) == 16;
+	thr = mmap_threshold(small_size, large_size);
+	if (thr > 0)
+		row->ev[TF_MMAP_THRESHOLD] = thr;
+
+	touch = large + 128 * t->ps;
+	pb = ev_present(touch, 1);
+	measure(t, row, ACT_STORE, touch, 1, 0, 1, &r);
+	pa = ev_present(touch, 1);
+	probe_into_row(row, &r, touch);
+	present_into_row(row, pb, pa);
+	pagemap_into_row(row, touch);
+	snprintf(row->note, sizeof(row->note),
+		 "(small at %p in %s %lx-%lx; large at %p in %lx-%lx%s%s; glibc starts at 128 KiB and raises it when a mapped block is freed)",
+		 (void *)small, hname[0] ? hname : "(anonymous)", hs, he, (void *)large, ls, le,
+		 lname[0] ? " " : "", lname);
+	free(small);
+	free(large);
+
+	expect_no_signal(row);
+	tour_expect(row, TF_SMALL_IN_HEAP, OP_EQ, 1);
+	tour_expect(row, TF_LARGE_MMAPPED, OP_EQ, 1);
+	tour_expect(row, TF_MMAP_THRESHOLD, OP_GE, (long long)small_size);
+	tour_expect(row, TF_MMAP_THRESHOLD, OP_LE, (long long)large_size);
+	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 0);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_PRESENT, OP_EQ, 1);
+	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
+	tour_expect(row, TF_FILE, OP_EQ, 0);
+	expect_kernel(row, 1, 0x6,
+		      "handle_mm_fault do_anonymous_page vma_alloc_folio|vma_alloc_folio_noprof",
+		      "do_fault do_wp_page", "do_anonymous_page");
+	return 0;
+}
+
+
+/* ------------------------------------------------------------------ */
+/* The call graph against the row's expectations */
+
+/* The functions the seeds name, and what became of them in the kernel. */
+static const struct {
+	const char *name;
+	const char *caller;	/* inlined into it; NULL: gone */
+	const char *seen;	/* how the graph shows the path instead */
+} seed_functions[] = {
+	{ "do_read_fault", "do_fault",
+	  "do_fault -> faultdemo_map_pages (fault-around), then __do_fault -> faultdemo_fault" },
+	{ "do_fault_around", "do_fault", "do_fault -> faultdemo_map_pages -> filemap_map_pages" },
+	{ "do_cow_fault", "do_fault",
+	  "do_fault -> vma_alloc_folio (the new page), __do_fault -> faultdemo_fault, then the copy and finish_fault" },
+	{ "do_shared_fault", "do_fault",
+	  "do_fault -> __do_fault -> faultdemo_fault, do_page_mkwrite -> faultdemo_page_mkwrite, finish_fault" },
+	{ "handle_pte_fault", "__handle_mm_fault", "__handle_mm_fault calling the path itself" },
+	{ "do_anonymous_page", "__handle_mm_fault",
+	  "__handle_mm_fault -> vma_alloc_folio for a store; nothing for a load (the zero page)" },
+	{ "wp_page_copy", "do_wp_page", "do_wp_page -> vma_alloc_folio (the copy)" },
+	{ "wp_page_shared", "do_wp_page", "do_wp_page -> do_page_mkwrite -> faultdemo_page_mkwrite" },
+	{ "do_user_addr_fault", "exc_page_fault",
+	  "the graph starts at what it calls (handle_mm_fault, bad_area_*, fixup_exception)" },
+	{ "vmalloc_fault", NULL,
+	  "removed in 5.9: x86-64 allocates the vmalloc page tables up front, so vmalloc space never faults" },
+};
+
+static void append_text(char *buf, size_t len, const char *sep, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < len)
+		snprintf(buf + n, len - n, "%s%s", n ? sep : "", s);
+}
+
+/* What the row says about each function of @seeds the graph cannot show. */
+static void say_seeds(struct tour *t, struct tour_row *row)
+{
+	char list[200], *tok, *save = NULL, item[300];
+	size_t i;
+
+	if (!row->tr.seeds)
+		return;
+	snprintf(list, sizeof(list), "%s", row->tr.seeds);
+	for (tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (ktrace_traceable(&t->kt, tok))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(seed_functions); i++)
+			if (!strcmp(seed_functions[i].name, tok))
+				break;
+		if (i == ARRAY_SIZE(seed_functions))
+			continue;
+		if (!strcmp(tok, "do_user_addr_fault"))
+			snprintf(item, sizeof(item), "%s is not traceable (entry code): %s", tok,
+				 seed_functions[i].seen);
+		else if (ktrace_in_kallsyms(tok) == 1)
+			snprintf(item, sizeof(item), "%s exists but is not traceable here: seen as %s",
+				 tok, seed_functions[i].seen);
+		else if (seed_functions[i].caller)
+			snprintf(item, sizeof(item), "%s is inlined into %s here: seen as %s", tok,
+				 seed_functions[i].caller, seed_functions[i].seen);
+		else
+			snprintf(item, sizeof(item), "%s does not exist in this kernel: %s", tok,
+				 seed_functions[i].seen);
+		append_text(row->tr.said, sizeof(row->tr.said), "; ", item);
+	}
+}
+
+static bool row_called(const struct tour_row *row, const char *func)
+{
+	int i;
+
+	for (i = 0; i < row->tr.n; i++)
+		if (kt_fault_called(&row->tr.faults[i], func))
+			return true;
+	return false;
+}
+
+/*
+ * Each item of @list ("a b|c"): is some traceable alternative called?
+ * Items this kernel cannot show at all are left out (say_seeds()).
+ */
+static void graph_check(struct tour *t, struct tour_row *row, const char *list, bool want)
+{
+	char copy[300], *tok, *save = NULL, item[120];
+
+	if (!list)
+		return;
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char alts[120], *alt, *asave = NULL;
+		bool traceable = false, called = false;
+
+		snprintf(alts, sizeof(alts), "%s", tok);
+		for (alt = strtok_r(alts, "|", &asave); alt; alt = strtok_r(NULL, "|", &asave)) {
+			if (!ktrace_traceable(&t->kt, alt) && !kt_module_function(alt))
+				continue;
+			traceable = true;
+			called |= row_called(row, alt);
+		}
+		if (!traceable)
+			continue;
+		snprintf(item, sizeof(item), "%s%s", want ? "" : "!", tok);
+		append_text(row->tr.checked, sizeof(row->tr.checked), " ", item);
+		if (called != want) {
+			snprintf(item, sizeof(item), "the graph %s %s", want ? "lacks" : "has", tok);
+			append_text(row->tr.problem, sizeof(row->tr.problem), "; ", item);
+		}
+	}
+}
+
+static void trace_judge(struct tour *t, struct tour_row *row)
+{
+	if (!row->tr.recorded || row->status == TS_SKIP)
+		return;
+	say_seeds(t, row);
+	if (!row->tr.graph || !row->tr.n)
+		return;
+	graph_check(t, row, row->tr.must, true);
+	graph_check(t, row, row->tr.must_not, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1468,6 +1999,7 @@ static const struct {
 	const char *name;
 	row_fn fn;
 } rows[] = {
+	{ "malloc_heap_or_mmap", row_malloc_heap_or_mmap },
 	{ "anon_read", row_anon_read },
 	{ "anon_write", row_anon_write },
 	{ "dev_cold_read", row_dev_cold_read },
@@ -1481,6 +2013,8 @@ static const struct {
 	{ "no_vma", row_no_vma },
 	{ "store_read_only", row_store_read_only },
 	{ "exec_non_exec", row_exec_non_exec },
+	{ "kernel_mode_fault", row_kernel_mode_fault },
+	{ "exception_fixup", row_exception_fixup },
 	{ "swap_in", row_swap_in },
 	{ "major_fault", row_major_fault },
 	{ "writeback", row_writeback },
@@ -1521,7 +2055,8 @@ static bool row_selected(const char *list, const char *name)
 
 static int tour_usage(void)
 {
-	printf("usage: %s tour [--json] [--setup-swap] [--only ROW[,ROW...]]\n", fd_prog);
+	printf("usage: %s tour [--json] [--setup-swap] [--no-trace] [--graph DIR] [--only ROW[,ROW...]]\n",
+	       fd_prog);
 	return FD_EXIT_OK;
 }
 
@@ -1545,6 +2080,14 @@ static void print_intro(const struct tour *t)
 	else
 		printf("backing: none (RAM mode): the block rows are skipped\n");
 	printf("swap: %s\n", t->swap.how);
+	if (!t->tracing)
+		printf("kernel trace: off: %s\n", t->no_trace);
+	else if (!t->kt.graph)
+		printf("kernel trace: exceptions:page_fault_* and faultdemo:* events; no call graph: %s\n",
+		       t->kt.no_graph);
+	else
+		printf("kernel trace: exceptions:page_fault_* and faultdemo:* events, function_graph in %s\n",
+		       t->kt.instance ? "a tracefs instance" : "the top-level tracefs (restored after)");
 	printf("getrusage() counts the faults of the measured step alone; counters: %s\n\n",
 	       FD_STATS_DIR);
 }
@@ -1553,7 +2096,8 @@ int cmd_tour(int argc, char **argv)
 {
 	struct tour_row table[NR_ROWS];
 	const char *env = getenv("FAULTDEMO_SETUP_SWAP");
-	bool json = false, setup_swap = env && !strcmp(env, "1");
+	bool json = false, setup_swap = env && !strcmp(env, "1"), trace = true;
+	const char *graph_dir = NULL;
 	int i, n = 0, ok = 0, bad = 0, skip = 0, ret;
 	int number[NR_ROWS];
 	const char *only = NULL;
@@ -1566,6 +2110,10 @@ int cmd_tour(int argc, char **argv)
 			setup_swap = true;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--no-trace"))
+			trace = false;
+		else if (!strcmp(argv[i], "--graph") && i + 1 < argc)
+			graph_dir = argv[++i];
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return tour_usage();
 		else
@@ -1643,6 +2191,21 @@ int cmd_tour(int argc, char **argv)
 		dev_byte(&t, t.base, &b);
 	}
 	swap_prepare(&t.swap, setup_swap);
+	if (!trace) {
+		snprintf(t.no_trace, sizeof(t.no_trace), "--no-trace");
+	} else if (!ktrace_open(&t.kt, "tour", true, 4096, t.no_trace, sizeof(t.no_trace))) {
+		t.tracing = !ktrace_set_pid(&t.kt, getpid());
+		if (!t.tracing) {
+			snprintf(t.no_trace, sizeof(t.no_trace), "cannot set the pid filter");
+			ktrace_close(&t.kt);
+		}
+	}
+	if (!t.tracing && !json)
+		fprintf(stderr, "%s: tour: kernel trace off: %s\n", fd_prog, t.no_trace);
+	if (graph_dir && mkdir(graph_dir, 0755) && errno != EEXIST) {
+		fd_err("tour: --graph %s: %s", graph_dir, strerror(errno));
+		graph_dir = NULL;
+	}
 
 	for (i = 0; i < (int)NR_ROWS; i++) {
 		struct tour_row *row = &table[n];
@@ -1650,6 +2213,7 @@ int cmd_tour(int argc, char **argv)
 		if (only && !row_selected(only, rows[i].name))
 			continue;
 		rows[i].fn(&t, row);
+		trace_judge(&t, row);
 		tour_judge(row);
 		number[n++] = i + 1;
 		ok += row->status == TS_OK;
@@ -1658,6 +2222,12 @@ int cmd_tour(int argc, char **argv)
 	}
 	swap_teardown(&t.swap);
 	close(t.fd);
+	if (t.tracing)
+		ktrace_close(&t.kt);
+
+	for (i = 0; graph_dir && i < n; i++)
+		if (tour_write_graph(graph_dir, number[i], &table[i]))
+			graph_dir = NULL;
 
 	if (json) {
 		tour_print_json(stdout, table, n);

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ktrace.h"
+
 /* A field not measured in this row: JSON null, not shown in the table. */
 #define EV_UNKNOWN	(-(1LL << 62))
 
@@ -70,6 +72,17 @@ enum tour_field {
 	TF_ERR_USER,
 	TF_ERR_RSVD,
 	TF_ERR_INSTR,
+	/* the kernel's account (ktrace.h): exceptions:page_fault_* events */
+	TF_TRACE_FAULTS,	/* page-fault exceptions on the row's range */
+	TF_TRACE_ERROR_CODE,	/* their hardware error code; -1: they differ */
+	TF_TRACE_KERNEL_MODE,	/* taken in kernel mode (page_fault_kernel) */
+	TF_TRACE_MAJOR,		/* a handler returned VM_FAULT_MAJOR */
+	TF_TRACE_RETRY,		/* handle_mm_fault ran again (VM_FAULT_RETRY) */
+	/* malloc: where the C library put a small and a large block */
+	TF_SMALL_IN_HEAP,
+	TF_LARGE_MMAPPED,
+	TF_MMAP_THRESHOLD,	/* the smallest malloc() served by mmap(), bytes */
+	TF_EFAULT,		/* the system call failed with EFAULT */
 	TF_NR
 };
 
@@ -100,7 +113,27 @@ struct tour_check {
 
 enum tour_status { TS_OK, TS_MISMATCH, TS_SKIP };
 
-#define TOUR_MAX_CHECKS	24
+#define TOUR_MAX_FAULTS	4
+
+/*
+ * What the kernel recorded for the measured step: the page faults on the
+ * row's range and their call graphs, and what the graph must (and must
+ * not) contain. Function lists are space-separated; "a|b" takes either.
+ */
+struct tour_trace {
+	bool recorded;		/* the step ran with the events on */
+	bool graph;		/* ... and the function-graph tracer */
+	struct kt_fault faults[TOUR_MAX_FAULTS];	/* calls: owned */
+	int n;
+	const char *must;
+	const char *must_not;
+	const char *seeds;	/* functions the seeds name for this path */
+	char checked[300];	/* the graph checks that applied here */
+	char said[600];		/* the seeds' functions this kernel lacks */
+	char problem[300];	/* graph checks that failed */
+};
+
+#define TOUR_MAX_CHECKS	32
 
 struct tour_row {
 	const char *scenario;	/* stable identifier, e.g. "anon_read" */
@@ -113,6 +146,7 @@ struct tour_row {
 	char note[240];		/* what else was seen, free text */
 	char reason[900];	/* why skipped, or what did not match */
 	enum tour_status status;
+	struct tour_trace tr;
 };
 
 /* report.c */
@@ -124,5 +158,6 @@ void tour_judge(struct tour_row *row);
 void tour_print_header(FILE *f);
 void tour_print_row(FILE *f, int nr, const struct tour_row *row);
 void tour_print_json(FILE *f, const struct tour_row *rows, int n);
+int tour_write_graph(const char *dir, int nr, const struct tour_row *row);
 
 #endif /* FAULTDEMO_TOUR_H */

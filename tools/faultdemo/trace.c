@@ -140,8 +140,9 @@ static void print_json(FILE *out, const struct kt_log *log, bool all, double t0,
 		for (k = 0; k < f->ncalls; k++) {
 			if (f->calls[k].kind == KT_EXIT)
 				continue;
-			fprintf(out, "%s{\"depth\": %d, \"pass\": %d, \"function\": ",
-				k ? ", " : "", f->calls[k].depth, f->calls[k].pass);
+			fprintf(out, "%s{\"depth\": %d, \"pass\": %d, \"repeat\": %u, \"function\": ",
+				k ? ", " : "", f->calls[k].depth, f->calls[k].pass,
+				f->calls[k].repeat);
 			json_string(out, f->calls[k].name);
 			fputc('}', out);
 		}
