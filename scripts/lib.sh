@@ -100,7 +100,10 @@ fd_kernel_build() {
 # it there) and export what the kselftests need to find and drive it.
 fd_build_tool() {
 	make -s -C "$1/tools/faultdemo" || return 1
+	make -s -C "$1/tools/example" || return 1
 	export FAULTDEMO_TOOL=$1/tools/faultdemo/faultdemo
+	# faultdemo trace is tested on it
+	export FAULTDEMO_EXAMPLE=$1/tools/example/fault_paths
 	# the tour's swap-in row sets up zram swap in the guest
 	export FAULTDEMO_SETUP_SWAP=1
 	# the tests that change the machine: the VM is made for them

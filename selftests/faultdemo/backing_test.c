@@ -1296,11 +1296,21 @@ TEST_F_TIMEOUT(backing, memory_pressure_evicts_without_oom, 300)
 TEST_F_TIMEOUT(backing, tour_shows_the_device, 120)
 {
 	const char *tool = getenv("FAULTDEMO_TOOL");
-	static const char * const rows[] = {
-		"major_fault", "writeback", "evict_refault",
+	/*
+	 * The rows, and the kernel's account by this test: the error code
+	 * of the fault (a load: not-present|read|user, a store:
+	 * not-present|write|user) and a function the graph must show.
+	 */
+	static const struct {
+		const char *name, *code, *call;
+	} rows[] = {
+		{ "major_fault", "error code 0x4 ", " filemap_fault" },
+		{ "writeback", "error code 0x6 ", " faultdemo_page_mkwrite" },
+		{ "evict_refault", "error code 0x4 ", " filemap_fault" },
 	};
-	char cmd[512], line[1024];
+	char cmd[512], line[1024], graph[4096], kernel[1024];
 	size_t i, found = 0;
+	bool traced = false;
 	FILE *f;
 
 	if (!tool || !*tool)
@@ -1313,20 +1323,45 @@ TEST_F_TIMEOUT(backing, tour_shows_the_device, 120)
 		int nr;
 
 		fprintf(stderr, "# %s", line);
+		/* the header says whether the kernel's account is on */
+		traced |= !strncmp(line, "kernel trace: exceptions", 24);
 		/* a row: "NR  SCENARIO  STATUS ..." */
 		if (sscanf(line, "%d %63s %15s", &nr, name, status) != 3)
 			continue;
 		for (i = 0; i < ARRAY_SIZE(rows); i++) {
-			if (strcmp(name, rows[i]))
+			if (strcmp(name, rows[i].name))
 				continue;
 			found++;
-			EXPECT_STREQ("ok", status) TH_LOG("%s", rows[i]);
+			EXPECT_STREQ("ok", status) TH_LOG("%s", rows[i].name);
 		}
 		if (!strcmp(name, "dev_cold_read"))
 			EXPECT_STREQ("SKIP", status);
 	}
 	EXPECT_EQ(0, pclose(f));
 	EXPECT_EQ(ARRAY_SIZE(rows), found);
+	if (!traced) {
+		TH_LOG("the tour ran without the kernel's account: not checked");
+		return;
+	}
+	/* once more, one row at a time: each row's own kernel: and graph: lines */
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		snprintf(cmd, sizeof(cmd), "%s tour --only %s", tool, rows[i].name);
+		f = popen(cmd, "r");
+		ASSERT_NE(NULL, f);
+		kernel[0] = graph[0] = '\0';
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "     kernel: ", 13) && !kernel[0])
+				snprintf(kernel, sizeof(kernel), "%s", line);
+			else if (!strncmp(line, "     graph:  ", 13) ||
+				 (graph[0] && !strncmp(line, "             ", 13)))
+				strncat(graph, line + 12, sizeof(graph) - strlen(graph) - 1);
+		}
+		EXPECT_EQ(0, pclose(f)) TH_LOG("%s", rows[i].name);
+		EXPECT_NE(NULL, strstr(kernel, rows[i].code))
+			TH_LOG("%s: %s", rows[i].name, kernel);
+		EXPECT_NE(NULL, strstr(graph, rows[i].call))
+			TH_LOG("%s: graph:%s", rows[i].name, graph);
+	}
 }
 
 /* Inodes allocated in the system: the first field of inode-nr. */

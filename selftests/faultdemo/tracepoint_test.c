@@ -23,6 +23,7 @@
 
 static const char * const events[] = {
 	"faultdemo_fault", "faultdemo_map_pages", "faultdemo_page_mkwrite",
+	"faultdemo_mmap",
 };
 
 FIXTURE(trace)
@@ -101,8 +102,9 @@ FIXTURE_TEARDOWN(trace)
 /* One event line of "trace" or "trace_pipe", its fields parsed. */
 struct tp_event {
 	char name[32];
-	unsigned long pgoff, start, end;	/* start/end: map_pages */
+	unsigned long pgoff, start, end;	/* start/end: map_pages, mmap */
 	char kind[16];				/* faultdemo_fault */
+	int shared, write, reserved, ret;	/* faultdemo_mmap */
 	unsigned int order;
 	int pmd;
 	char result[64];
@@ -128,6 +130,10 @@ static bool parse_event(const char *line, struct tp_event *e)
 	if (!strcmp(e->name, "faultdemo_page_mkwrite"))
 		return sscanf(s, " pgoff=%lx result=%63s", &e->pgoff,
 			      e->result) == 2;
+	if (!strcmp(e->name, "faultdemo_mmap"))
+		return sscanf(s, " start=%lx end=%lx pgoff=%lx shared=%d write=%d reserved=%d ret=%d",
+			      &e->start, &e->end, &e->pgoff, &e->shared, &e->write,
+			      &e->reserved, &e->ret) == 7;
 	return false;
 }
 
@@ -307,6 +313,53 @@ TEST_F(trace, map_pages_event)
 	EXPECT_EQ(0, d.fault_read);
 	EXPECT_EQ(1, d.map_pages);
 	munmap(p, NPAGES * self->ps);
+}
+
+/*
+ * faultdemo_mmap: where each mapping of the device went, what it maps,
+ * and the refusals too (a private mapping of the reserved window).
+ */
+TEST_F(trace, mmap_event_places_each_mapping)
+{
+	struct faultdemo_geometry g;
+	struct tp_event ev[8];
+	char *shared, *priv, *win;
+	long n;
+
+	ASSERT_EQ(0, fdemo_geometry(self->fd, &g));
+	ASSERT_EQ(0, set_event(self->inst, "faultdemo_mmap", true));
+	shared = mmap(NULL, 4 * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		      2 * self->ps);
+	ASSERT_NE(MAP_FAILED, shared);
+	priv = mmap(NULL, self->ps, PROT_READ, MAP_PRIVATE, self->fd, 5 * self->ps);
+	ASSERT_NE(MAP_FAILED, priv);
+	win = MAP_FAILED;
+	if (g.reserved_size) {
+		win = mmap(NULL, self->ps, PROT_READ, MAP_PRIVATE, self->fd,
+			   g.reserved_offset);
+		EXPECT_EQ(MAP_FAILED, win);
+	}
+
+	n = read_events(self->inst, ev, ARRAY_SIZE(ev));
+	ASSERT_EQ(g.reserved_size ? 3 : 2, n);
+	EXPECT_EQ((unsigned long)shared, ev[0].start);
+	EXPECT_EQ((unsigned long)shared + 4 * self->ps, ev[0].end);
+	EXPECT_EQ(2, ev[0].pgoff);
+	EXPECT_EQ(1, ev[0].shared);
+	EXPECT_EQ(1, ev[0].write);
+	EXPECT_EQ(0, ev[0].reserved);
+	EXPECT_EQ(0, ev[0].ret);
+	EXPECT_EQ((unsigned long)priv, ev[1].start);
+	EXPECT_EQ(5, ev[1].pgoff);
+	EXPECT_EQ(0, ev[1].shared);
+	EXPECT_EQ(0, ev[1].write);
+	EXPECT_EQ(0, ev[1].ret);
+	if (g.reserved_size) {
+		EXPECT_EQ(1, ev[2].reserved);
+		EXPECT_EQ(-EINVAL, ev[2].ret);
+	}
+	munmap(shared, 4 * self->ps);
+	munmap(priv, self->ps);
 }
 
 /* page_mkwrite events, consumed from trace_pipe. */

@@ -120,12 +120,21 @@ static int kt_append(const struct ktrace *kt, const char *rel, const char *val)
 	return err;
 }
 
+/*
+ * The function_graph tracer's options are the tracer's, not the
+ * instance's: setting one in an instance sets it everywhere (6.12).
+ */
+static bool global_option(const char *rel)
+{
+	return !strncmp(rel, "options/funcgraph-", 18);
+}
+
 /* Set a file, first recording its old value when it is not ours to drop. */
 static int kt_set(struct ktrace *kt, const char *rel, const char *val, bool list)
 {
 	struct kt_saved *s;
 
-	if (!kt->instance) {
+	if (!kt->instance || global_option(rel)) {
 		if (kt->nsaved == KT_MAX_SAVED)
 			return -ENOSPC;
 		s = &kt->saved[kt->nsaved];
@@ -146,11 +155,6 @@ static void kt_restore(struct ktrace *kt)
 {
 	int i;
 
-	if (kt->instance) {
-		if (kt->root[0])
-			rmdir(kt->root);
-		return;
-	}
 	kt_write(kt, "tracing_on", "0");
 	for (i = kt->nsaved - 1; i >= 0; i--) {
 		const struct kt_saved *s = &kt->saved[i];
@@ -158,6 +162,8 @@ static void kt_restore(struct ktrace *kt)
 		kt_write(kt, s->rel, s->truncate ? "" : s->old);
 	}
 	kt->nsaved = 0;
+	if (kt->instance && kt->root[0])
+		rmdir(kt->root);
 }
 
 /*
@@ -380,24 +386,25 @@ static const char *find_tracefs(void)
 	return NULL;
 }
 
-int ktrace_open(struct ktrace *kt, const char *tag, bool graph,
-		unsigned int buffer_kb, char *why, size_t len)
+static int do_open(struct ktrace *kt, const char *tag, bool graph,
+		   unsigned int buffer_kb, char *why, size_t len)
 {
-	const char *tracefs = find_tracefs();
+	const char *tracefs;
 	char tracers[256], kb[32];
 	int ret;
 
 	memset(kt, 0, sizeof(*kt));
 	kt->guard_fd = -1;
+	if (geteuid()) {
+		snprintf(why, len, "tracefs needs root");
+		return -EPERM;
+	}
+	tracefs = find_tracefs();
 	if (!tracefs) {
 		snprintf(why, len, "no tracefs (mount -t tracefs nodev /sys/kernel/tracing)");
 		return -ENOENT;
 	}
 	snprintf(kt->tracefs, sizeof(kt->tracefs), "%s", tracefs);
-	if (geteuid()) {
-		snprintf(why, len, "tracefs needs root");
-		return -EPERM;
-	}
 	snprintf(kt->root, sizeof(kt->root), "%s/instances/faultdemo_%s_%d",
 		 tracefs, tag, (int)getpid());
 	if (mkdir(kt->root, 0700)) {
@@ -452,7 +459,9 @@ int ktrace_open(struct ktrace *kt, const char *tag, bool graph,
 
 	ret = kt_set(kt, "tracing_on", "0", false);
 	snprintf(kb, sizeof(kb), "%u", buffer_kb);
-	ret = ret ?: kt_set(kt, "buffer_size_kb", kb, false);
+	/* the top level's buffer keeps its size: it may not be expanded yet */
+	if (kt->instance)
+		ret = ret ?: kt_set(kt, "buffer_size_kb", kb, false);
 	ret = ret ?: kt_set(kt, "set_event_pid", "", true);
 	ret = ret ?: kt_set(kt, "set_ftrace_pid", "", true);
 	if (ret) {
@@ -482,6 +491,27 @@ int ktrace_open(struct ktrace *kt, const char *tag, bool graph,
 		return ret;
 	}
 	return 0;
+}
+
+/*
+ * Until the guard runs, nothing would put the settings back if a signal
+ * killed us: the signals that end a program wait until then.
+ */
+int ktrace_open(struct ktrace *kt, const char *tag, bool graph,
+		unsigned int buffer_kb, char *why, size_t len)
+{
+	sigset_t block, old;
+	int ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	ret = do_open(kt, tag, graph, buffer_kb, why, len);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 int ktrace_set_pid(struct ktrace *kt, pid_t pid)

@@ -446,6 +446,38 @@ static void json_kv_str(FILE *f, const char *key, const char *val)
 		fputs("null", f);
 }
 
+/* Every function the row's faults called, once, in order of first call. */
+static void called_functions(const struct tour_trace *tr, char *buf, size_t len)
+{
+	char word[KT_NAME_LEN + 2];
+	size_t n;
+	int i, c;
+
+	/* " a b c ": each name between blanks, so a reader can strstr() it */
+	snprintf(buf, len, " ");
+	for (i = 0; i < tr->n; i++)
+		for (c = 0; c < tr->faults[i].ncalls; c++) {
+			const struct kt_call *k = &tr->faults[i].calls[c];
+
+			snprintf(word, sizeof(word), " %s ", k->name);
+			n = strlen(buf);
+			if (k->kind != KT_EXIT && !strstr(buf, word) && n + strlen(word) < len)
+				snprintf(buf + n, len - n, "%s", word + 1);
+		}
+}
+
+/* The same as flat keys, for readers of flat objects (the selftests). */
+static void json_flat_kernel(FILE *f, const struct tour_trace *tr)
+{
+	char funcs[1024];
+
+	called_functions(tr, funcs, sizeof(funcs));
+	fprintf(f, ", \"trace_recorded\": %s, \"trace_graph\": %s",
+		tr->recorded ? "true" : "false", tr->graph ? "true" : "false");
+	json_kv_str(f, "trace_functions", funcs);
+	json_kv_str(f, "trace_seeds", tr->said);
+}
+
 static void json_kernel(FILE *f, const struct tour_trace *tr)
 {
 	char bits[128];
@@ -513,6 +545,7 @@ void tour_print_json(FILE *f, const struct tour_row *rows, int n)
 			    NULL : probe_code_name((int)signo, (int)code));
 		json_kv_str(f, "error_bits", err == EV_UNKNOWN ? NULL :
 			    probe_err_bits(err, bits, sizeof(bits)));
+		json_flat_kernel(f, &row->tr);
 		json_kernel(f, &row->tr);
 		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
 	}

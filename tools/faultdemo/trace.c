@@ -270,6 +270,13 @@ int cmd_trace(int argc, char **argv)
 			return FD_EXIT_FAIL;
 		}
 	}
+	/* from here a signal that ends us ends the program: we report */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	ret = ktrace_open(&kt, "trace", graph, TRACE_BUFFER_KB, why, sizeof(why));
 	if (ret) {
 		fd_err("trace: %s", why);
@@ -277,18 +284,17 @@ int cmd_trace(int argc, char **argv)
 			fclose(out);
 		return FD_EXIT_FAIL;
 	}
+	if (stop_signal) {
+		ktrace_close(&kt);
+		fd_err("trace: interrupted by signal %d before %s ran; tracing settings restored",
+		       (int)stop_signal, argv[i]);
+		return 128 + stop_signal;
+	}
 	if (pipe2(go, O_CLOEXEC) || pipe2(ep, O_CLOEXEC)) {
 		fd_err("trace: pipe: %s", strerror(errno));
 		ktrace_close(&kt);
 		return FD_EXIT_FAIL;
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 
 	fflush(NULL);
 	pid = fork();
@@ -303,6 +309,8 @@ int cmd_trace(int argc, char **argv)
 		run_child(go[0], ep[1], argv + i);
 	}
 	traced_pid = pid;
+	if (stop_signal)
+		kill(pid, stop_signal);
 	close(go[0]);
 	close(ep[1]);
 	ret = ktrace_set_pid(&kt, pid);
