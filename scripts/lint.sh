@@ -51,6 +51,7 @@ supported=()
 if [ -f "$FAULTDEMO_CACHE/kernels/supported" ]; then
 	mapfile -t supported <"$FAULTDEMO_CACHE/kernels/supported"
 fi
+mkdir -p "$FAULTDEMO_CACHE/build"
 for kver in "${supported[@]}"; do
 	b=$FAULTDEMO_CACHE/build/lint-$kver
 	rm -rf "$b"

@@ -1348,7 +1348,8 @@ TEST_F_TIMEOUT(backing, tour_shows_the_device, 120)
 		snprintf(cmd, sizeof(cmd), "%s tour --only %s", tool, rows[i].name);
 		f = popen(cmd, "r");
 		ASSERT_NE(NULL, f);
-		kernel[0] = graph[0] = '\0';
+		kernel[0] = '\0';
+		graph[0] = '\0';
 		while (fgets(line, sizeof(line), f)) {
 			if (!strncmp(line, "     kernel: ", 13) && !kernel[0])
 				snprintf(kernel, sizeof(kernel), "%s", line);

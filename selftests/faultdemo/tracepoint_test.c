@@ -131,7 +131,8 @@ static bool parse_event(const char *line, struct tp_event *e)
 		return sscanf(s, " pgoff=%lx result=%63s", &e->pgoff,
 			      e->result) == 2;
 	if (!strcmp(e->name, "faultdemo_mmap"))
-		return sscanf(s, " start=%lx end=%lx pgoff=%lx shared=%d write=%d reserved=%d ret=%d",
+		return sscanf(s,
+			      " start=%lx end=%lx pgoff=%lx shared=%d write=%d reserved=%d ret=%d",
 			      &e->start, &e->end, &e->pgoff, &e->shared, &e->write,
 			      &e->reserved, &e->ret) == 7;
 	return false;

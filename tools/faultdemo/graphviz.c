@@ -25,8 +25,9 @@ static void write_fault(FILE *f, int nr, const struct kt_fault *k)
 	int parent[64], i, id = 0;
 	char bits[128];
 
-	fprintf(f, "  subgraph cluster_%d {\n    label=\"fault %d: %s mode, error code 0x%lx (%s)%s%s\";\n",
-		nr, nr + 1, k->kind == KT_KERNEL ? "kernel" : "user", k->err,
+	fprintf(f, "  subgraph cluster_%d {\n", nr);
+	fprintf(f, "    label=\"fault %d: %s mode, error code 0x%lx (%s)%s%s\";\n",
+		nr + 1, k->kind == KT_KERNEL ? "kernel" : "user", k->err,
 		kt_err_bits(k->err, bits, sizeof(bits)), k->handler_text[0] ? "\\n" : "",
 		k->handler_text);
 	for (i = 0; i < k->ncalls; i++) {
@@ -53,7 +54,7 @@ static void write_fault(FILE *f, int nr, const struct kt_fault *k)
 
 static int run_dot(const char *format, const char *in, const char *out)
 {
-	char *argv[] = { "dot", (char *)format, "-o", (char *)out, (char *)in, NULL };
+	char *const argv[] = { "dot", (char *)format, "-o", (char *)out, (char *)in, NULL };
 	int status;
 	pid_t pid;
 
@@ -104,8 +105,9 @@ int tour_write_graph(const char *dir, int nr, const struct tour_row *row)
 	}
 	if (ret) {
 		dot_missing = true;
-		fprintf(stderr, "%s: tour: --graph: %s; only the .dot files are written (apt-get install graphviz)\n",
-			fd_prog, ret == -ENOENT ? "dot(1) is not installed" : "dot(1) failed");
+		fprintf(stderr, "%s: tour: --graph: %s; only the .dot files are written\n",
+			fd_prog, ret == -ENOENT ? "dot(1) is not installed (graphviz)" :
+			"dot(1) failed");
 	}
 	return 0;
 }

@@ -239,7 +239,7 @@ static int find_traceable(struct ktrace *kt)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, " \n")] = '\0';
+		line[strcspn(line, "\t\n ")] = '\0';
 		for (i = 0; i < ARRAY_SIZE(graph_roots); i++)
 			if (!strcmp(line, graph_roots[i]) && !ktrace_traceable(kt, line))
 				add_traceable(kt, line);
@@ -898,11 +898,12 @@ static void on_call(struct kt_parse *p, int pid, double ts, int depth,
 		t->root_depth = depth;
 		t->mod_depth = -1;
 		depth = 0;
-	} else if (depth <= t->root_depth) {
-		if (kind == KT_EXIT)
-			t->root_open = false;
-		return;
 	} else {
+		if (depth <= t->root_depth) {
+			if (kind == KT_EXIT)
+				t->root_open = false;
+			return;
+		}
 		depth -= t->root_depth;
 		/* the module's own calls: two levels below its first one */
 		if (t->mod_depth >= 0 && depth > t->mod_depth + 2)

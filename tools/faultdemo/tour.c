@@ -205,7 +205,10 @@ static void expect_kernel(struct tour_row *row, int faults, long err, const char
 	if (!tr->recorded)
 		return;
 	/* faults < 0: at least -faults (a copy routine may try twice) */
-	tour_expect(row, TF_TRACE_FAULTS, faults < 0 ? OP_GE : OP_EQ, faults < 0 ? -faults : faults);
+	if (faults < 0)
+		tour_expect(row, TF_TRACE_FAULTS, OP_GE, -faults);
+	else
+		tour_expect(row, TF_TRACE_FAULTS, OP_EQ, faults);
 	if (!faults || err < 0)
 		return;
 	tour_expect(row, TF_TRACE_ERROR_CODE, OP_EQ, err);
@@ -540,6 +543,9 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 	return 0;
 }
 
+#define MUST_COLD_READ	"handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault"
+#define MUST_COLD_READ_AROUND	MUST_COLD_READ " faultdemo_map_pages"
+
 static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 {
 	struct fd_stats s0, s1;
@@ -618,9 +624,7 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(read-ahead fills the page cache, not the page table)");
-	expect_kernel(row, 1, 0x4, calls > 0 ?
-		      "handle_mm_fault do_fault faultdemo_map_pages __do_fault faultdemo_fault finish_fault" :
-		      "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault",
+	expect_kernel(row, 1, 0x4, calls > 0 ? MUST_COLD_READ_AROUND : MUST_COLD_READ,
 		      "do_page_mkwrite faultdemo_page_mkwrite do_wp_page vma_alloc_folio|vma_alloc_folio_noprof",
 		      "do_read_fault do_fault_around");
 	return 0;
@@ -990,7 +994,8 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	expect_kernel(row, 1, 0x7,
 		      "handle_mm_fault do_wp_page wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
-		      "do_fault faultdemo_fault faultdemo_page_mkwrite do_page_mkwrite", "wp_page_copy");
+		      "do_fault faultdemo_fault faultdemo_page_mkwrite do_page_mkwrite",
+		      "wp_page_copy");
 	return 0;
 }
 
@@ -1407,7 +1412,8 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(one fault, 512 pages present: one folio, physically contiguous, mapped by one PMD; fault-around maps a cached one the same way)");
-	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault do_set_pmd",
+	expect_kernel(row, 1, 0x4,
+		      "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault do_set_pmd",
 		      "do_set_pte set_pte_range", "do_read_fault");
 	return 0;
 }
@@ -1484,7 +1490,8 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 	snprintf(row->note, sizeof(row->note),
 		 "(read-around: %ld pages, /sys/class/bdi/%s/read_ahead_kb; fault_retry+1 when the read was still running)",
 		 ra, t->bdi);
-	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault __do_fault faultdemo_fault filemap_fault",
+	expect_kernel(row, 1, 0x4,
+		      "handle_mm_fault do_fault __do_fault faultdemo_fault filemap_fault",
 		      "do_page_mkwrite", "do_read_fault");
 	tour_expect(row, TF_TRACE_MAJOR, OP_EQ, 1);
 	return 0;
@@ -1628,7 +1635,6 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 		      "do_page_mkwrite", "do_read_fault");
 	return 0;
 }
-
 
 /* ------------------------------------------------------------------ */
 /* Faults the kernel takes on a user address, and malloc() */
@@ -1867,7 +1873,6 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	return 0;
 }
 
-
 /* ------------------------------------------------------------------ */
 /* The call graph against the row's expectations */
 
@@ -1881,18 +1886,19 @@ static const struct {
 	  "do_fault -> faultdemo_map_pages (fault-around), then __do_fault -> faultdemo_fault" },
 	{ "do_fault_around", "do_fault", "do_fault -> faultdemo_map_pages -> filemap_map_pages" },
 	{ "do_cow_fault", "do_fault",
-	  "do_fault -> vma_alloc_folio (the new page), __do_fault -> faultdemo_fault, then the copy and finish_fault" },
+	  "do_fault -> vma_alloc_folio (the copy), __do_fault -> faultdemo_fault, finish_fault" },
 	{ "do_shared_fault", "do_fault",
-	  "do_fault -> __do_fault -> faultdemo_fault, do_page_mkwrite -> faultdemo_page_mkwrite, finish_fault" },
+	  "do_fault -> __do_fault -> faultdemo_fault, do_page_mkwrite, finish_fault" },
 	{ "handle_pte_fault", "__handle_mm_fault", "__handle_mm_fault calling the path itself" },
 	{ "do_anonymous_page", "__handle_mm_fault",
 	  "__handle_mm_fault -> vma_alloc_folio for a store; nothing for a load (the zero page)" },
 	{ "wp_page_copy", "do_wp_page", "do_wp_page -> vma_alloc_folio (the copy)" },
-	{ "wp_page_shared", "do_wp_page", "do_wp_page -> do_page_mkwrite -> faultdemo_page_mkwrite" },
+	{ "wp_page_shared", "do_wp_page",
+	  "do_wp_page -> do_page_mkwrite -> faultdemo_page_mkwrite" },
 	{ "do_user_addr_fault", "exc_page_fault",
 	  "the graph starts at what it calls (handle_mm_fault, bad_area_*, fixup_exception)" },
 	{ "vmalloc_fault", NULL,
-	  "removed in 5.9: x86-64 allocates the vmalloc page tables up front, so vmalloc space never faults" },
+	  "removed in 5.9: x86-64 maps vmalloc page tables up front: no such fault" },
 };
 
 static void append_text(char *buf, size_t len, const char *sep, const char *s)
@@ -1924,8 +1930,9 @@ static void say_seeds(struct tour *t, struct tour_row *row)
 			snprintf(item, sizeof(item), "%s is not traceable (entry code): %s", tok,
 				 seed_functions[i].seen);
 		else if (ktrace_in_kallsyms(tok) == 1)
-			snprintf(item, sizeof(item), "%s exists but is not traceable here: seen as %s",
-				 tok, seed_functions[i].seen);
+			snprintf(item, sizeof(item),
+				 "%s exists but is not traceable here: seen as %s", tok,
+				 seed_functions[i].seen);
 		else if (seed_functions[i].caller)
 			snprintf(item, sizeof(item), "%s is inlined into %s here: seen as %s", tok,
 				 seed_functions[i].caller, seed_functions[i].seen);
@@ -1973,7 +1980,8 @@ static void graph_check(struct tour *t, struct tour_row *row, const char *list, 
 		snprintf(item, sizeof(item), "%s%s", want ? "" : "!", tok);
 		append_text(row->tr.checked, sizeof(row->tr.checked), " ", item);
 		if (called != want) {
-			snprintf(item, sizeof(item), "the graph %s %s", want ? "lacks" : "has", tok);
+			snprintf(item, sizeof(item), "the graph %s %s",
+				 want ? "lacks" : "has", tok);
 			append_text(row->tr.problem, sizeof(row->tr.problem), "; ", item);
 		}
 	}
@@ -2055,8 +2063,8 @@ static bool row_selected(const char *list, const char *name)
 
 static int tour_usage(void)
 {
-	printf("usage: %s tour [--json] [--setup-swap] [--no-trace] [--graph DIR] [--only ROW[,ROW...]]\n",
-	       fd_prog);
+	printf("usage: %s tour [--json] [--setup-swap] [--no-trace] [--graph DIR]\n"
+	       "                      [--only ROW[,ROW...]]\n", fd_prog);
 	return FD_EXIT_OK;
 }
 
@@ -2083,11 +2091,13 @@ static void print_intro(const struct tour *t)
 	if (!t->tracing)
 		printf("kernel trace: off: %s\n", t->no_trace);
 	else if (!t->kt.graph)
-		printf("kernel trace: exceptions:page_fault_* and faultdemo:* events; no call graph: %s\n",
-		       t->kt.no_graph);
+		printf("kernel trace: %s; no call graph: %s\n",
+		       "exceptions:page_fault_* and faultdemo:* events", t->kt.no_graph);
 	else
-		printf("kernel trace: exceptions:page_fault_* and faultdemo:* events, function_graph in %s\n",
-		       t->kt.instance ? "a tracefs instance" : "the top-level tracefs (restored after)");
+		printf("kernel trace: %s, function_graph in %s\n",
+		       "exceptions:page_fault_* and faultdemo:* events",
+		       t->kt.instance ? "a tracefs instance" :
+					"the top-level tracefs (restored after)");
 	printf("getrusage() counts the faults of the measured step alone; counters: %s\n\n",
 	       FD_STATS_DIR);
 }

@@ -21,14 +21,22 @@
 /* Per CPU: room for about 100,000 graph lines before anything is lost. */
 #define TRACE_BUFFER_KB	16384
 
-static volatile sig_atomic_t stop_signal;
-static volatile pid_t traced_pid;
+/* Shared with the signal handler: atomic loads and stores only. */
+static int stop_signal;
+static int traced_pid;
 
 static void on_stop_signal(int sig)
 {
-	stop_signal = sig;
-	if (traced_pid > 0)
-		kill(traced_pid, sig);
+	int pid = __atomic_load_n(&traced_pid, __ATOMIC_SEQ_CST);
+
+	__atomic_store_n(&stop_signal, sig, __ATOMIC_SEQ_CST);
+	if (pid > 0)
+		kill(pid, sig);
+}
+
+static int stopped_by(void)
+{
+	return __atomic_load_n(&stop_signal, __ATOMIC_SEQ_CST);
 }
 
 static int trace_usage(FILE *f, int status)
@@ -140,9 +148,10 @@ static void print_json(FILE *out, const struct kt_log *log, bool all, double t0,
 		for (k = 0; k < f->ncalls; k++) {
 			if (f->calls[k].kind == KT_EXIT)
 				continue;
-			fprintf(out, "%s{\"depth\": %d, \"pass\": %d, \"repeat\": %u, \"function\": ",
+			fprintf(out, "%s{\"depth\": %d, \"pass\": %d, \"repeat\": %u, ",
 				k ? ", " : "", f->calls[k].depth, f->calls[k].pass,
 				f->calls[k].repeat);
+			fputs("\"function\": ", out);
 			json_string(out, f->calls[k].name);
 			fputc('}', out);
 		}
@@ -193,8 +202,8 @@ static void print_text(FILE *out, const struct kt_log *log, bool all, double t0,
 		fprintf(out, "  %-32s %6d  (user %d, kernel %d, system call %d; major %d)\n",
 			pc[i].path, pc[i].n, pc[i].user, pc[i].kernel, pc[i].gup, pc[i].major);
 	if (log->lost)
-		fprintf(out, "warning: the trace buffer lost %lu events: faults are missing (try --no-graph)\n",
-			log->lost);
+		fprintf(out, "warning: the trace buffer lost %lu events: %s\n", log->lost,
+			"faults are missing (try --no-graph)");
 }
 
 static double first_ts(const struct kt_log *log)
@@ -238,7 +247,7 @@ int cmd_trace(int argc, char **argv)
 	FILE *out;
 	pid_t pid;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -252,10 +261,8 @@ int cmd_trace(int argc, char **argv)
 			outpath = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			return trace_usage(stdout, FD_EXIT_OK);
-		} else if (argv[i][0] == '-') {
-			return fd_usage_error("trace: unknown option '%s'", argv[i]);
 		} else {
-			break;
+			return fd_usage_error("trace: unknown option '%s'", argv[i]);
 		}
 	}
 	if (i >= argc)
@@ -284,11 +291,11 @@ int cmd_trace(int argc, char **argv)
 			fclose(out);
 		return FD_EXIT_FAIL;
 	}
-	if (stop_signal) {
+	if (stopped_by()) {
 		ktrace_close(&kt);
 		fd_err("trace: interrupted by signal %d before %s ran; tracing settings restored",
-		       (int)stop_signal, argv[i]);
-		return 128 + stop_signal;
+		       stopped_by(), argv[i]);
+		return 128 + stopped_by();
 	}
 	if (pipe2(go, O_CLOEXEC) || pipe2(ep, O_CLOEXEC)) {
 		fd_err("trace: pipe: %s", strerror(errno));
@@ -308,9 +315,9 @@ int cmd_trace(int argc, char **argv)
 		close(ep[0]);
 		run_child(go[0], ep[1], argv + i);
 	}
-	traced_pid = pid;
-	if (stop_signal)
-		kill(pid, stop_signal);
+	__atomic_store_n(&traced_pid, pid, __ATOMIC_SEQ_CST);
+	if (stopped_by())
+		kill(pid, stopped_by());
 	close(go[0]);
 	close(ep[1]);
 	ret = ktrace_set_pid(&kt, pid);
@@ -323,7 +330,7 @@ int cmd_trace(int argc, char **argv)
 	close(go[1]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	traced_pid = 0;
+	__atomic_store_n(&traced_pid, 0, __ATOMIC_SEQ_CST);
 	ktrace_stop(&kt);
 	if (read(ep[0], &err, sizeof(err)) != sizeof(err))
 		err = 0;
@@ -361,8 +368,8 @@ int cmd_trace(int argc, char **argv)
 	} else {
 		exit_status = WEXITSTATUS(status);
 	}
-	if (stop_signal)
+	if (stopped_by())
 		fd_err("trace: interrupted by signal %d; tracing settings restored",
-		       (int)stop_signal);
+		       stopped_by());
 	return exit_status;
 }
