@@ -22,7 +22,7 @@ extern char **environ;
 
 static void write_fault(FILE *f, int nr, const struct kt_fault *k)
 {
-	int parent[64], i, id = 0;
+	int parent[64], i, id = 0, root = -1;
 	char bits[128];
 
 	fprintf(f, "  subgraph cluster_%d {\n", nr);
@@ -45,6 +45,12 @@ static void write_fault(FILE *f, int nr, const struct kt_fault *k)
 		fprintf(f, "\", fillcolor=\"%s\"];\n", color);
 		if (c->depth > 0 && c->depth < 64)
 			fprintf(f, "    f%d_%d -> f%d_%d;\n", nr, parent[c->depth - 1], nr, id);
+		/* handle_mm_fault again: the first pass returned VM_FAULT_RETRY */
+		if (c->depth == 0 && c->pass && root >= 0)
+			fprintf(f, "    f%d_%d -> f%d_%d [style=dashed, label=\"retried\"];\n",
+				nr, root, nr, id);
+		if (c->depth == 0)
+			root = id;
 		if (c->depth < 64)
 			parent[c->depth] = id;
 		id++;
