@@ -51,9 +51,7 @@ struct tour {
 	char bdi[64];		/* the store's bdi */
 	char blkstat[128];	/* its /sys/dev/block/M:m/stat */
 	struct swap_state swap;
-	struct ktrace kt;	/* the kernel's account of each step */
-	bool tracing;		/* kt is open */
-	char no_trace[300];	/* why not */
+	struct tour_kernel k;	/* the kernel's account of each step */
 };
 
 /* ------------------------------------------------------------------ */
@@ -111,67 +109,13 @@ static void run_act(enum act_op op, void *addr, size_t n, size_t step,
 	probe_run(act_run, &a, r);
 }
 
-/* ------------------------------------------------------------------ */
-/* The kernel's account of the measured step (ktrace.h) */
-
-static void trace_begin(struct tour *t)
-{
-	if (t->tracing && ktrace_start(&t->kt))
-		ktrace_stop(&t->kt);
-}
-
-/*
- * Keep the page faults of the step on [@lo, @lo + @len): the step's own
- * address range, so that nothing else the tour does in between counts.
- */
-static void trace_end(struct tour *t, struct tour_row *row, const void *lo, size_t len)
-{
-	unsigned long start = (unsigned long)lo, end = start + (len ? len : 1);
-	struct tour_trace *tr = &row->tr;
-	long long count = 0, err = 0;
-	bool kernel = false, major = false, retry = false;
-	struct kt_log log;
-	int i;
-
-	if (!t->tracing)
-		return;
-	ktrace_stop(&t->kt);
-	if (ktrace_collect(&t->kt, &log))
-		return;
-	tr->recorded = true;
-	tr->graph = t->kt.graph;
-	for (i = 0; i < log.n; i++) {
-		struct kt_fault *f = &log.faults[i];
-
-		if (f->kind == KT_NO_EXCEPTION || f->addr < start || f->addr >= end)
-			continue;
-		err = !count || err == f->err ? f->err : -1;
-		count++;
-		kernel |= f->kind == KT_KERNEL;
-		major |= !!(f->result & KT_VMF_MAJOR);
-		retry |= f->passes > 1 || (f->result & KT_VMF_RETRY);
-		if (tr->n < TOUR_MAX_FAULTS) {
-			tr->faults[tr->n++] = *f;
-			f->calls = NULL;	/* the row owns them now */
-		}
-	}
-	kt_log_free(&log);
-	row->ev[TF_TRACE_FAULTS] = count;
-	if (!count)
-		return;
-	row->ev[TF_TRACE_ERROR_CODE] = err;
-	row->ev[TF_TRACE_KERNEL_MODE] = kernel;
-	row->ev[TF_TRACE_MAJOR] = major;
-	row->ev[TF_TRACE_RETRY] = retry;
-}
-
 /* A measured step: the action, with the kernel's account of it. */
 static void measure(struct tour *t, struct tour_row *row, enum act_op op, void *addr,
 		    size_t n, size_t step, unsigned char val, struct probe_result *r)
 {
-	trace_begin(t);
+	tour_kernel_begin(&t->k);
 	run_act(op, addr, n, step, val, r);
-	trace_end(t, row, addr, n > 1 ? n * step : 1);
+	tour_kernel_end(&t->k, row, addr, n > 1 ? n * step : 1);
 }
 
 /* A measured pread(): copy_to_user() is the access. Returns its errno. */
@@ -180,39 +124,12 @@ static int measure_pread(struct tour *t, struct tour_row *row, void *buf, size_t
 {
 	struct act a = { .op = ACT_PREAD, .addr = buf, .n = len, .fd = t->fd, .off = off };
 
-	trace_begin(t);
+	tour_kernel_begin(&t->k);
 	probe_run(act_run, &a, r);
-	trace_end(t, row, buf, len);
+	tour_kernel_end(&t->k, row, buf, len);
 	if (a.ret == (ssize_t)len)
 		return 0;
 	return a.ret < 0 ? a.err : EIO;
-}
-
-/*
- * What the kernel must report for the step: @faults page-fault exceptions
- * on its range with hardware error code @err (user mode when X86_PF_USER
- * is in it); @must and @must_not for the call graph, @seeds the functions
- * the seeds name for the path (ktrace.h, tour.h).
- */
-static void expect_kernel(struct tour_row *row, int faults, long err, const char *must,
-			  const char *must_not, const char *seeds)
-{
-	struct tour_trace *tr = &row->tr;
-
-	tr->must = must;
-	tr->must_not = must_not;
-	tr->seeds = seeds;
-	if (!tr->recorded)
-		return;
-	/* faults < 0: at least -faults (a copy routine may try twice) */
-	if (faults < 0)
-		tour_expect(row, TF_TRACE_FAULTS, OP_GE, -faults);
-	else
-		tour_expect(row, TF_TRACE_FAULTS, OP_EQ, faults);
-	if (!faults || err < 0)
-		return;
-	tour_expect(row, TF_TRACE_ERROR_CODE, OP_EQ, err);
-	tour_expect(row, TF_TRACE_KERNEL_MODE, OP_EQ, !(err & X86_PF_USER));
 }
 
 /* ------------------------------------------------------------------ */
@@ -445,6 +362,10 @@ static char *map_anon_isolated(struct tour *t, size_t n)
 	return p;
 }
 
+/* What a store to a missing anonymous page calls (6.1 inlines the second). */
+#define MUST_ANON_STORE	\
+	"handle_mm_fault do_anonymous_page vma_alloc_folio|vma_alloc_folio_noprof"
+
 static void unmap_anon_isolated(struct tour *t, char *p, size_t n)
 {
 	munmap(p - t->ps, (n + 2) * t->ps);
@@ -492,9 +413,9 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 		tour_expect(row, TF_ZERO_PFN_SHARED, OP_EQ, 1);
 	else
 		snprintf(row->note, sizeof(row->note), "(PFNs hidden: not CAP_SYS_ADMIN)");
-	expect_kernel(row, 1, 0x4, "handle_mm_fault __handle_mm_fault do_anonymous_page",
-		      "do_fault do_wp_page do_swap_page vma_alloc_folio|vma_alloc_folio_noprof",
-		      "handle_pte_fault do_anonymous_page");
+	tour_expect_kernel(row, 1, 0x4, "handle_mm_fault __handle_mm_fault do_anonymous_page",
+			   "do_fault do_wp_page do_swap_page vma_alloc_folio|vma_alloc_folio_noprof",
+			   "handle_pte_fault do_anonymous_page");
 	return 0;
 }
 
@@ -537,9 +458,8 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_RSS_KB, OP_EQ, (long long)(t->ps / 1024));
 	if (t->zero_pfn)
 		tour_expect(row, TF_ZERO_PFN_SHARED, OP_EQ, 0);
-	expect_kernel(row, 1, 0x6,
-		      "handle_mm_fault do_anonymous_page vma_alloc_folio|vma_alloc_folio_noprof",
-		      "do_fault do_wp_page do_swap_page", "handle_pte_fault do_anonymous_page");
+	tour_expect_kernel(row, 1, 0x6, MUST_ANON_STORE, "do_fault do_wp_page do_swap_page",
+			   "handle_pte_fault do_anonymous_page");
 	return 0;
 }
 
@@ -624,9 +544,9 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(read-ahead fills the page cache, not the page table)");
-	expect_kernel(row, 1, 0x4, calls > 0 ? MUST_COLD_READ_AROUND : MUST_COLD_READ,
-		      "do_page_mkwrite faultdemo_page_mkwrite do_wp_page vma_alloc_folio|vma_alloc_folio_noprof",
-		      "do_read_fault do_fault_around");
+	tour_expect_kernel(row, 1, 0x4, calls > 0 ? MUST_COLD_READ_AROUND : MUST_COLD_READ,
+			   "do_page_mkwrite faultdemo_page_mkwrite do_wp_page vma_alloc_folio|vma_alloc_folio_noprof",
+			   "do_read_fault do_fault_around");
 	return 0;
 }
 
@@ -718,8 +638,10 @@ static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 	else
 		snprintf(row->note, sizeof(row->note),
 			 "(fault_around_bytes unreadable: window size unknown)");
-	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault faultdemo_map_pages filemap_map_pages",
-		      "__do_fault faultdemo_fault finish_fault", "do_read_fault do_fault_around");
+	tour_expect_kernel(row, 1, 0x4,
+			   "handle_mm_fault do_fault faultdemo_map_pages filemap_map_pages",
+			   "__do_fault faultdemo_fault finish_fault",
+			   "do_read_fault do_fault_around");
 	return 0;
 }
 
@@ -774,10 +696,10 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	tour_expect(row, TF_DEVICE_UNCHANGED, OP_EQ, 1);
-	expect_kernel(row, 1, 0x6,
-		      "handle_mm_fault do_fault vma_alloc_folio|vma_alloc_folio_noprof __do_fault faultdemo_fault finish_fault",
-		      "faultdemo_map_pages do_page_mkwrite faultdemo_page_mkwrite do_wp_page",
-		      "do_cow_fault");
+	tour_expect_kernel(row, 1, 0x6,
+			   "handle_mm_fault do_fault vma_alloc_folio|vma_alloc_folio_noprof __do_fault faultdemo_fault finish_fault",
+			   "faultdemo_map_pages do_page_mkwrite faultdemo_page_mkwrite do_wp_page",
+			   "do_cow_fault");
 	return 0;
 }
 
@@ -827,10 +749,10 @@ static int row_shared_first_write(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_READAHEAD, OP_EQ, ra);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_FILE, OP_EQ, 1);
-	expect_kernel(row, 1, 0x6,
-		      "handle_mm_fault do_fault __do_fault faultdemo_fault do_page_mkwrite faultdemo_page_mkwrite finish_fault fault_dirty_shared_page",
-		      "faultdemo_map_pages vma_alloc_folio|vma_alloc_folio_noprof do_wp_page",
-		      "do_shared_fault");
+	tour_expect_kernel(row, 1, 0x6,
+			   "handle_mm_fault do_fault __do_fault faultdemo_fault do_page_mkwrite faultdemo_page_mkwrite finish_fault fault_dirty_shared_page",
+			   "faultdemo_map_pages vma_alloc_folio|vma_alloc_folio_noprof do_wp_page",
+			   "do_shared_fault");
 	return 0;
 }
 
@@ -885,10 +807,10 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
 	tour_expect(row, TF_MAP_PAGES, OP_EQ, 0);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
-	expect_kernel(row, 1, 0x7,
-		      "handle_mm_fault do_wp_page do_page_mkwrite faultdemo_page_mkwrite fault_dirty_shared_page",
-		      "do_fault faultdemo_fault wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
-		      "wp_page_shared");
+	tour_expect_kernel(row, 1, 0x7,
+			   "handle_mm_fault do_wp_page do_page_mkwrite faultdemo_page_mkwrite fault_dirty_shared_page",
+			   "do_fault faultdemo_fault wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
+			   "wp_page_shared");
 	return 0;
 }
 
@@ -944,10 +866,10 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "setup failed");
 	}
 	fflush(NULL);
-	trace_begin(t);
+	tour_kernel_begin(&t->k);
 	pid = fork();
 	if (pid < 0) {
-		trace_end(t, row, p, t->ps);
+		tour_kernel_end(&t->k, row, p, t->ps);
 		munmap(p, t->ps);
 		close(pfd[0]);
 		close(pfd[1]);
@@ -961,7 +883,7 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 	n = read(pfd[0], &rep, sizeof(rep));
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
-	trace_end(t, row, p, t->ps);
+	tour_kernel_end(&t->k, row, p, t->ps);
 	/* The parent's copy must still hold its own value. */
 	row->ev[TF_DATA_OK] = (unsigned char)p[0] == val;
 	munmap(p, t->ps);
@@ -992,10 +914,10 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 		tour_expect(row, TF_PFN_CHANGED, OP_EQ, 1);
 	expect_device_idle(row);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
-	expect_kernel(row, 1, 0x7,
-		      "handle_mm_fault do_wp_page wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
-		      "do_fault faultdemo_fault faultdemo_page_mkwrite do_page_mkwrite",
-		      "wp_page_copy");
+	tour_expect_kernel(row, 1, 0x7,
+			   "handle_mm_fault do_wp_page wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
+			   "do_fault faultdemo_fault faultdemo_page_mkwrite do_page_mkwrite",
+			   "wp_page_copy");
 	return 0;
 }
 
@@ -1048,7 +970,7 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_VMA_PFNMAP, OP_EQ, 1);
 	tour_expect(row, TF_PRIVATE_REFUSED, OP_EQ, 1);
 	expect_device_idle(row);
-	expect_kernel(row, 0, -1, "", "", NULL);
+	tour_expect_kernel(row, 0, -1, "", "", NULL);
 	return 0;
 }
 
@@ -1088,8 +1010,8 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 	if (calls >= 0)
 		tour_expect(row, TF_MAP_PAGES, OP_EQ, calls);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
-	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault __do_fault faultdemo_fault",
-		      "finish_fault", "do_read_fault");
+	tour_expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault __do_fault faultdemo_fault",
+			   "finish_fault", "do_read_fault");
 	return 0;
 }
 
@@ -1120,8 +1042,9 @@ static int row_no_vma(struct tour *t, struct tour_row *row)
 	expect_signal(row, SIGSEGV, SEGV_MAPERR);
 	expect_error_code(row, 0, 0, 0);
 	expect_device_idle(row);
-	expect_kernel(row, 1, 0x4, "bad_area_nosemaphore __bad_area_nosemaphore force_sig_fault",
-		      "handle_mm_fault fixup_exception", "do_user_addr_fault");
+	tour_expect_kernel(row, 1, 0x4,
+			   "bad_area_nosemaphore __bad_area_nosemaphore force_sig_fault",
+			   "handle_mm_fault fixup_exception", "do_user_addr_fault");
 	return 0;
 }
 
@@ -1157,8 +1080,8 @@ static int row_store_read_only(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
 	expect_device_idle(row);
-	expect_kernel(row, 1, 0x7, "bad_area_access_error force_sig_fault",
-		      "handle_mm_fault", "do_user_addr_fault");
+	tour_expect_kernel(row, 1, 0x7, "bad_area_access_error force_sig_fault",
+			   "handle_mm_fault", "do_user_addr_fault");
 	return 0;
 }
 
@@ -1191,8 +1114,8 @@ static int row_exec_non_exec(struct tour *t, struct tour_row *row)
 	expect_signal(row, SIGSEGV, SEGV_ACCERR);
 	expect_error_code(row, 1, 0, 1);
 #endif
-	expect_kernel(row, 1, 0x15, "bad_area_access_error force_sig_fault",
-		      "handle_mm_fault", "do_user_addr_fault");
+	tour_expect_kernel(row, 1, 0x15, "bad_area_access_error force_sig_fault",
+			   "handle_mm_fault", "do_user_addr_fault");
 	return 0;
 }
 
@@ -1271,8 +1194,8 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_SWAPPED, OP_EQ, 0);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	expect_device_idle(row);
-	expect_kernel(row, 1, 0x4, "handle_mm_fault do_swap_page",
-		      "do_fault do_anonymous_page faultdemo_fault", NULL);
+	tour_expect_kernel(row, 1, 0x4, "handle_mm_fault do_swap_page",
+			   "do_fault do_anonymous_page faultdemo_fault", NULL);
 	return 0;
 }
 
@@ -1412,9 +1335,9 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(one fault, 512 pages present: one folio, physically contiguous, mapped by one PMD; fault-around maps a cached one the same way)");
-	expect_kernel(row, 1, 0x4,
-		      "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault do_set_pmd",
-		      "do_set_pte set_pte_range", "do_read_fault");
+	tour_expect_kernel(row, 1, 0x4,
+			   "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault do_set_pmd",
+			   "do_set_pte set_pte_range", "do_read_fault");
 	return 0;
 }
 
@@ -1490,9 +1413,9 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 	snprintf(row->note, sizeof(row->note),
 		 "(read-around: %ld pages, /sys/class/bdi/%s/read_ahead_kb; fault_retry+1 when the read was still running)",
 		 ra, t->bdi);
-	expect_kernel(row, 1, 0x4,
-		      "handle_mm_fault do_fault __do_fault faultdemo_fault filemap_fault",
-		      "do_page_mkwrite", "do_read_fault");
+	tour_expect_kernel(row, 1, 0x4,
+			   "handle_mm_fault do_fault __do_fault faultdemo_fault filemap_fault",
+			   "do_page_mkwrite", "do_read_fault");
 	tour_expect(row, TF_TRACE_MAJOR, OP_EQ, 1);
 	return 0;
 }
@@ -1529,10 +1452,10 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 	 * for that write instead of starting its own. One write either way.
 	 */
 	stats_snap(&s0);
-	trace_begin(t);
-	measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
+	tour_kernel_begin(&t->k);
+	run_act(ACT_STORE, p, 1, 0, byte, &r);
 	ret = msync(p, t->ps, MS_SYNC);
-	trace_end(t, row, p, t->ps);
+	tour_kernel_end(&t->k, row, p, t->ps);
 	stats_snap(&s1);
 	blk_into_row(row, t, rd0, wr0);
 	probe_into_row(row, &r, p);
@@ -1558,9 +1481,9 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_REPROTECTED, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
 		 "(the store after msync took 1 fault and .page_mkwrite: reprotected)");
-	expect_kernel(row, 1, 0x6,
-		      "handle_mm_fault do_fault faultdemo_fault do_page_mkwrite faultdemo_page_mkwrite",
-		      "do_wp_page", "do_shared_fault");
+	tour_expect_kernel(row, 1, 0x6,
+			   "handle_mm_fault do_fault faultdemo_fault do_page_mkwrite faultdemo_page_mkwrite",
+			   "do_wp_page", "do_shared_fault");
 	return 0;
 }
 
@@ -1631,8 +1554,8 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_SECTORS_READ, OP_GE, (long long)(t->ps / 512));
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
-	expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault faultdemo_fault filemap_fault",
-		      "do_page_mkwrite", "do_read_fault");
+	tour_expect_kernel(row, 1, 0x4, "handle_mm_fault do_fault faultdemo_fault filemap_fault",
+			   "do_page_mkwrite", "do_read_fault");
 	return 0;
 }
 
@@ -1698,10 +1621,10 @@ static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 0);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	tour_expect(row, TF_DEVICE_UNCHANGED, OP_EQ, 1);
-	expect_kernel(row, 1, 0x2,
-		      "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault",
-		      "faultdemo_map_pages faultdemo_page_mkwrite fixup_exception",
-		      "do_cow_fault do_user_addr_fault");
+	tour_expect_kernel(row, 1, 0x2,
+			   "handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault",
+			   "faultdemo_map_pages faultdemo_page_mkwrite fixup_exception",
+			   "do_cow_fault do_user_addr_fault");
 	snprintf(row->note, sizeof(row->note),
 		 "(the copy_to_user() of read() took the fault; the page is a private copy of device page %llu)",
 		 (unsigned long long)dst);
@@ -1741,8 +1664,8 @@ static int row_exception_fixup(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
 	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
-	expect_kernel(row, -1, 0x2, "bad_area_nosemaphore fixup_exception",
-		      "handle_mm_fault force_sig_fault", "do_user_addr_fault vmalloc_fault");
+	tour_expect_kernel(row, -1, 0x2, "bad_area_nosemaphore fixup_exception",
+			   "handle_mm_fault force_sig_fault", "do_user_addr_fault vmalloc_fault");
 	return 0;
 }
 
@@ -1867,135 +1790,9 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
 	tour_expect(row, TF_FILE, OP_EQ, 0);
-	expect_kernel(row, 1, 0x6,
-		      "handle_mm_fault do_anonymous_page vma_alloc_folio|vma_alloc_folio_noprof",
-		      "do_fault do_wp_page", "do_anonymous_page");
+	tour_expect_kernel(row, 1, 0x6, MUST_ANON_STORE, "do_fault do_wp_page",
+			   "do_anonymous_page");
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* The call graph against the row's expectations */
-
-/* The functions the seeds name, and what became of them in the kernel. */
-static const struct {
-	const char *name;
-	const char *caller;	/* inlined into it; NULL: gone */
-	const char *seen;	/* how the graph shows the path instead */
-} seed_functions[] = {
-	{ "do_read_fault", "do_fault",
-	  "do_fault -> faultdemo_map_pages (fault-around), then __do_fault -> faultdemo_fault" },
-	{ "do_fault_around", "do_fault", "do_fault -> faultdemo_map_pages -> filemap_map_pages" },
-	{ "do_cow_fault", "do_fault",
-	  "do_fault -> vma_alloc_folio (the copy), __do_fault -> faultdemo_fault, finish_fault" },
-	{ "do_shared_fault", "do_fault",
-	  "do_fault -> __do_fault -> faultdemo_fault, do_page_mkwrite, finish_fault" },
-	{ "handle_pte_fault", "__handle_mm_fault", "__handle_mm_fault calling the path itself" },
-	{ "do_anonymous_page", "__handle_mm_fault",
-	  "__handle_mm_fault -> vma_alloc_folio for a store; nothing for a load (the zero page)" },
-	{ "wp_page_copy", "do_wp_page", "do_wp_page -> vma_alloc_folio (the copy)" },
-	{ "wp_page_shared", "do_wp_page",
-	  "do_wp_page -> do_page_mkwrite -> faultdemo_page_mkwrite" },
-	{ "do_user_addr_fault", "exc_page_fault",
-	  "the graph starts at what it calls (handle_mm_fault, bad_area_*, fixup_exception)" },
-	{ "vmalloc_fault", NULL,
-	  "removed in 5.9: x86-64 maps vmalloc page tables up front: no such fault" },
-};
-
-static void append_text(char *buf, size_t len, const char *sep, const char *s)
-{
-	size_t n = strlen(buf);
-
-	if (n + 1 < len)
-		snprintf(buf + n, len - n, "%s%s", n ? sep : "", s);
-}
-
-/* What the row says about each function of @seeds the graph cannot show. */
-static void say_seeds(struct tour *t, struct tour_row *row)
-{
-	char list[200], *tok, *save = NULL, item[300];
-	size_t i;
-
-	if (!row->tr.seeds)
-		return;
-	snprintf(list, sizeof(list), "%s", row->tr.seeds);
-	for (tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		if (ktrace_traceable(&t->kt, tok))
-			continue;
-		for (i = 0; i < ARRAY_SIZE(seed_functions); i++)
-			if (!strcmp(seed_functions[i].name, tok))
-				break;
-		if (i == ARRAY_SIZE(seed_functions))
-			continue;
-		if (!strcmp(tok, "do_user_addr_fault"))
-			snprintf(item, sizeof(item), "%s is not traceable (entry code): %s", tok,
-				 seed_functions[i].seen);
-		else if (ktrace_in_kallsyms(tok) == 1)
-			snprintf(item, sizeof(item),
-				 "%s exists but is not traceable here: seen as %s", tok,
-				 seed_functions[i].seen);
-		else if (seed_functions[i].caller)
-			snprintf(item, sizeof(item), "%s is inlined into %s here: seen as %s", tok,
-				 seed_functions[i].caller, seed_functions[i].seen);
-		else
-			snprintf(item, sizeof(item), "%s does not exist in this kernel: %s", tok,
-				 seed_functions[i].seen);
-		append_text(row->tr.said, sizeof(row->tr.said), "; ", item);
-	}
-}
-
-static bool row_called(const struct tour_row *row, const char *func)
-{
-	int i;
-
-	for (i = 0; i < row->tr.n; i++)
-		if (kt_fault_called(&row->tr.faults[i], func))
-			return true;
-	return false;
-}
-
-/*
- * Each item of @list ("a b|c"): is some traceable alternative called?
- * Items this kernel cannot show at all are left out (say_seeds()).
- */
-static void graph_check(struct tour *t, struct tour_row *row, const char *list, bool want)
-{
-	char copy[300], *tok, *save = NULL, item[120];
-
-	if (!list)
-		return;
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char alts[120], *alt, *asave = NULL;
-		bool traceable = false, called = false;
-
-		snprintf(alts, sizeof(alts), "%s", tok);
-		for (alt = strtok_r(alts, "|", &asave); alt; alt = strtok_r(NULL, "|", &asave)) {
-			if (!ktrace_traceable(&t->kt, alt) && !kt_module_function(alt))
-				continue;
-			traceable = true;
-			called |= row_called(row, alt);
-		}
-		if (!traceable)
-			continue;
-		snprintf(item, sizeof(item), "%s%s", want ? "" : "!", tok);
-		append_text(row->tr.checked, sizeof(row->tr.checked), " ", item);
-		if (called != want) {
-			snprintf(item, sizeof(item), "the graph %s %s",
-				 want ? "lacks" : "has", tok);
-			append_text(row->tr.problem, sizeof(row->tr.problem), "; ", item);
-		}
-	}
-}
-
-static void trace_judge(struct tour *t, struct tour_row *row)
-{
-	if (!row->tr.recorded || row->status == TS_SKIP)
-		return;
-	say_seeds(t, row);
-	if (!row->tr.graph || !row->tr.n)
-		return;
-	graph_check(t, row, row->tr.must, true);
-	graph_check(t, row, row->tr.must_not, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2088,16 +1885,7 @@ static void print_intro(const struct tour *t)
 	else
 		printf("backing: none (RAM mode): the block rows are skipped\n");
 	printf("swap: %s\n", t->swap.how);
-	if (!t->tracing)
-		printf("kernel trace: off: %s\n", t->no_trace);
-	else if (!t->kt.graph)
-		printf("kernel trace: %s; no call graph: %s\n",
-		       "exceptions:page_fault_* and faultdemo:* events", t->kt.no_graph);
-	else
-		printf("kernel trace: %s, function_graph in %s\n",
-		       "exceptions:page_fault_* and faultdemo:* events",
-		       t->kt.instance ? "a tracefs instance" :
-					"the top-level tracefs (restored after)");
+	tour_kernel_intro(&t->k);
 	printf("getrusage() counts the faults of the measured step alone; counters: %s\n\n",
 	       FD_STATS_DIR);
 }
@@ -2201,17 +1989,9 @@ int cmd_tour(int argc, char **argv)
 		dev_byte(&t, t.base, &b);
 	}
 	swap_prepare(&t.swap, setup_swap);
-	if (!trace) {
-		snprintf(t.no_trace, sizeof(t.no_trace), "--no-trace");
-	} else if (!ktrace_open(&t.kt, "tour", true, 4096, t.no_trace, sizeof(t.no_trace))) {
-		t.tracing = !ktrace_set_pid(&t.kt, getpid());
-		if (!t.tracing) {
-			snprintf(t.no_trace, sizeof(t.no_trace), "cannot set the pid filter");
-			ktrace_close(&t.kt);
-		}
-	}
-	if (!t.tracing && !json)
-		fprintf(stderr, "%s: tour: kernel trace off: %s\n", fd_prog, t.no_trace);
+	tour_kernel_open(&t.k, trace);
+	if (!t.k.on && !json)
+		fprintf(stderr, "%s: tour: kernel trace off: %s\n", fd_prog, t.k.why);
 	if (graph_dir && mkdir(graph_dir, 0755) && errno != EEXIST) {
 		fd_err("tour: --graph %s: %s", graph_dir, strerror(errno));
 		graph_dir = NULL;
@@ -2223,7 +2003,7 @@ int cmd_tour(int argc, char **argv)
 		if (only && !row_selected(only, rows[i].name))
 			continue;
 		rows[i].fn(&t, row);
-		trace_judge(&t, row);
+		tour_kernel_judge(&t.k, row);
 		tour_judge(row);
 		number[n++] = i + 1;
 		ok += row->status == TS_OK;
@@ -2232,8 +2012,7 @@ int cmd_tour(int argc, char **argv)
 	}
 	swap_teardown(&t.swap);
 	close(t.fd);
-	if (t.tracing)
-		ktrace_close(&t.kt);
+	tour_kernel_close(&t.k);
 
 	for (i = 0; graph_dir && i < n; i++)
 		if (tour_write_graph(graph_dir, number[i], &table[i]))

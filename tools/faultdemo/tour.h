@@ -149,6 +149,22 @@ struct tour_row {
 	struct tour_trace tr;
 };
 
+/* tour_kernel.c: the kernel's account of the measured steps */
+struct tour_kernel {
+	struct ktrace kt;
+	bool on;		/* kt is open */
+	char why[300];		/* why not */
+};
+
+void tour_kernel_open(struct tour_kernel *tk, bool want);
+void tour_kernel_close(struct tour_kernel *tk);
+void tour_kernel_intro(const struct tour_kernel *tk);
+void tour_kernel_begin(struct tour_kernel *tk);
+void tour_kernel_end(struct tour_kernel *tk, struct tour_row *row, const void *lo, size_t len);
+void tour_expect_kernel(struct tour_row *row, int faults, long err, const char *must,
+			const char *must_not, const char *seeds);
+void tour_kernel_judge(struct tour_kernel *tk, struct tour_row *row);
+
 /* report.c */
 void tour_row_init(struct tour_row *row, const char *scenario, const char *path);
 void tour_expect(struct tour_row *row, enum tour_field f, enum tour_op op, long long v);
