@@ -22,7 +22,7 @@ extern char **environ;
 
 static void write_fault(FILE *f, int nr, const struct kt_fault *k)
 {
-	int parent[64], i, id = 0, root = -1;
+	int parent[64] = { 0 }, i, id = 0, root = -1;
 	char bits[128];
 
 	fprintf(f, "  subgraph cluster_%d {\n", nr);
@@ -39,14 +39,14 @@ static void write_fault(FILE *f, int nr, const struct kt_fault *k)
 		color = kt_module_function(c->name) ? COLOR_MODULE :
 			c->depth == 0 ? COLOR_ROOT : COLOR_KERNEL;
 		fprintf(f, "    f%d_%d [label=\"%s%s", nr, id,
-			c->depth == 0 && c->pass ? "(retry) " : "", c->name);
+			kt_call_retry(c) ? "(retry) " : "", c->name);
 		if (c->repeat > 1)
 			fprintf(f, " (x%u)", c->repeat);
 		fprintf(f, "\", fillcolor=\"%s\"];\n", color);
 		if (c->depth > 0 && c->depth < 64)
 			fprintf(f, "    f%d_%d -> f%d_%d;\n", nr, parent[c->depth - 1], nr, id);
 		/* handle_mm_fault again: the first pass returned VM_FAULT_RETRY */
-		if (c->depth == 0 && c->pass && root >= 0)
+		if (kt_call_retry(c) && root >= 0)
 			fprintf(f, "    f%d_%d -> f%d_%d [style=dashed, label=\"retried\"];\n",
 				nr, root, nr, id);
 		if (c->depth == 0)

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,19 +58,37 @@ static const char * const events[] = {
 	"exceptions/page_fault_kernel",
 	"faultdemo",
 	"signal/signal_generate",
-	"sched/sched_process_fork",
+	"task/task_newtask",
 	"sched/sched_process_exec",
 	"raw_syscalls/sys_enter",
 	"raw_syscalls/sys_exit",
 };
 
+/* What the parser reads: the columns of a graph line, and who ran it. */
 static const char * const graph_options[][2] = {
 	{ "options/funcgraph-proc", "1" },
 	{ "options/funcgraph-abstime", "1" },
+	{ "options/funcgraph-cpu", "1" },
+	{ "options/funcgraph-duration", "1" },
 	{ "options/funcgraph-tail", "1" },
 	{ "options/funcgraph-irqs", "0" },
 	{ "options/function-fork", "1" },
 };
+
+/* ... and of an event line; one clock for every CPU's buffer. */
+static const char * const event_options[][2] = {
+	{ "options/context-info", "1" },
+	{ "options/irq-info", "1" },
+	{ "options/record-tgid", "0" },
+	{ "trace_clock", "global" },
+};
+
+/*
+ * One session at a time: the function_graph options are global (6.12)
+ * and the top level is shared (6.1). The guard inherits the lock and
+ * keeps it until it is done.
+ */
+#define KT_LOCK		"/run/faultdemo-trace.lock"
 
 static void path_of(const struct ktrace *kt, const char *rel, char *buf, size_t len)
 {
@@ -142,9 +162,15 @@ static int kt_set(struct ktrace *kt, const char *rel, const char *val, bool list
 		s->truncate = list;
 		if (!list) {
 			int ret = kt_read(kt, rel, s->old, sizeof(s->old));
+			char *sel = strchr(s->old, '[');
 
 			if (ret)
 				return ret;
+			/* a choice file ("[local] global ..."): the chosen one */
+			if (sel && strchr(sel, ']')) {
+				*strchr(sel, ']') = '\0';
+				memmove(s->old, sel + 1, strlen(sel + 1) + 1);
+			}
 		}
 		kt->nsaved++;
 	}
@@ -324,9 +350,14 @@ static int setup_events(struct ktrace *kt, char *why, size_t len)
 		}
 	}
 	ret = kt_set(kt, "options/event-fork", "1", false);
-	if (ret)
+	if (ret) {
 		snprintf(why, len, "cannot set options/event-fork: %s", strerror(-ret));
-	return ret;
+		return ret;
+	}
+	/* where a kernel lacks one, the parser copes */
+	for (i = 0; i < ARRAY_SIZE(event_options); i++)
+		kt_set(kt, event_options[i][0], event_options[i][1], false);
+	return 0;
 }
 
 static void guard_run(struct ktrace *kt, int rfd)
@@ -339,7 +370,7 @@ static void guard_run(struct ktrace *kt, int rfd)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	for (fd = 3; fd < 1024; fd++)
-		if (fd != rfd)
+		if (fd != rfd && fd != kt->lock_fd)
 			close(fd);
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
@@ -352,7 +383,8 @@ static int start_guard(struct ktrace *kt)
 {
 	int pfd[2];
 
-	if (pipe2(pfd, O_CLOEXEC))
+	/* a socket: send(MSG_NOSIGNAL) to a dead guard is EPIPE, not SIGPIPE */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pfd))
 		return -errno;
 	fflush(NULL);
 	kt->guard = fork();
@@ -391,10 +423,12 @@ static int do_open(struct ktrace *kt, const char *tag, bool graph,
 {
 	const char *tracefs;
 	char tracers[256], kb[32];
+	long ncpu;
 	int ret;
 
 	memset(kt, 0, sizeof(*kt));
 	kt->guard_fd = -1;
+	kt->lock_fd = -1;
 	if (geteuid()) {
 		snprintf(why, len, "tracefs needs root");
 		return -EPERM;
@@ -405,6 +439,12 @@ static int do_open(struct ktrace *kt, const char *tag, bool graph,
 		return -ENOENT;
 	}
 	snprintf(kt->tracefs, sizeof(kt->tracefs), "%s", tracefs);
+	kt->lock_fd = open(KT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (graph && kt->lock_fd >= 0 && flock(kt->lock_fd, LOCK_EX | LOCK_NB)) {
+		snprintf(kt->no_graph, sizeof(kt->no_graph),
+			 "another faultdemo tour or trace has the function-graph tracer");
+		graph = false;
+	}
 	snprintf(kt->root, sizeof(kt->root), "%s/instances/faultdemo_%s_%d",
 		 tracefs, tag, (int)getpid());
 	if (mkdir(kt->root, 0700)) {
@@ -453,15 +493,25 @@ static int do_open(struct ktrace *kt, const char *tag, bool graph,
 				kt->instance = true;
 			}
 		}
-	} else {
+	} else if (!kt->no_graph[0]) {
 		snprintf(kt->no_graph, sizeof(kt->no_graph), "not asked for");
 	}
 
 	ret = kt_set(kt, "tracing_on", "0", false);
-	snprintf(kb, sizeof(kb), "%u", buffer_kb);
-	/* the top level's buffer keeps its size: it may not be expanded yet */
-	if (kt->instance)
-		ret = ret ?: kt_set(kt, "buffer_size_kb", kb, false);
+	/*
+	 * The top level's buffer keeps its size: it may not be expanded yet.
+	 * Ours: at most 256 MiB in all, smaller if that much is not there.
+	 */
+	ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	if (ncpu > 0 && buffer_kb > 262144 / ncpu)
+		buffer_kb = 262144 / ncpu;
+	for (; kt->instance && !ret; buffer_kb /= 2) {
+		if (buffer_kb < 1024)
+			buffer_kb = 1024;
+		snprintf(kb, sizeof(kb), "%u", buffer_kb);
+		if (!kt_set(kt, "buffer_size_kb", kb, false) || buffer_kb == 1024)
+			break;
+	}
 	ret = ret ?: kt_set(kt, "set_event_pid", "", true);
 	ret = ret ?: kt_set(kt, "set_ftrace_pid", "", true);
 	if (ret) {
@@ -510,6 +560,10 @@ int ktrace_open(struct ktrace *kt, const char *tag, bool graph,
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	ret = do_open(kt, tag, graph, buffer_kb, why, len);
+	if (ret && kt->lock_fd >= 0) {
+		close(kt->lock_fd);
+		kt->lock_fd = -1;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
@@ -545,10 +599,14 @@ void ktrace_close(struct ktrace *kt)
 
 	kt_restore(kt);
 	if (kt->guard_fd >= 0) {
-		if (write(kt->guard_fd, "D", 1) != 1)
+		if (send(kt->guard_fd, "D", 1, MSG_NOSIGNAL) != 1)
 			kt_restore(kt);
 		close(kt->guard_fd);
 		kt->guard_fd = -1;
+	}
+	if (kt->lock_fd >= 0) {
+		close(kt->lock_fd);
+		kt->lock_fd = -1;
 	}
 	if (kt->guard > 0) {
 		while (waitpid(kt->guard, &status, 0) < 0 && errno == EINTR)
@@ -565,29 +623,65 @@ void ktrace_close(struct ktrace *kt)
 /* ------------------------------------------------------------------ */
 /* Reading the buffer back */
 
+/* A mapping of the device, from its faultdemo_mmap event. */
 struct kt_map {
 	unsigned long start, end, pgoff;
 	bool shared;
+	unsigned long seq;	/* the system call of the task that made it */
+};
+
+/* An address space: what the threads sharing it have mapped. */
+struct kt_space {
+	struct kt_map *maps;
+	int nmaps;
 };
 
 struct kt_task {
 	int pid;
+	int space;		/* index in kt_parse.spaces */
 	int cur;		/* the fault under way, or -1 */
 	bool root_open;		/* a handle_mm_fault of it has not returned */
 	bool execed;		/* sched_process_exec seen */
 	int root_depth;		/* of the open root in the graph output */
 	int mod_depth;		/* of the first module function under it; -1 */
-	struct kt_map *maps;
-	int nmaps;
+	unsigned long seq;	/* kt_parse.seq of its last system call */
+	long nr;		/* the one under way, or -1 */
+	unsigned long arg[3];	/* its first arguments */
 };
 
 struct kt_parse {
 	struct kt_log *log;
 	struct kt_task *tasks;
 	int ntasks;
+	struct kt_space *spaces;
+	int nspaces;
 	int first_pid;		/* the pid ktrace_set_pid() was given */
 	size_t ps;
+	unsigned long seq;	/* system calls entered, by all tasks */
 };
+
+#define KT_NR_MMAP	9
+#define KT_NR_MUNMAP	11
+#define KT_NR_MREMAP	25
+#define KT_NR_EXECVE	59
+#define KT_NR_EXECVEAT	322
+#define KT_CLONE_VM	0x100
+
+static int new_space(struct kt_parse *p)
+{
+	struct kt_space *s = realloc(p->spaces, (p->nspaces + 1) * sizeof(*s));
+
+	if (!s)
+		return -1;
+	p->spaces = s;
+	memset(&s[p->nspaces], 0, sizeof(*s));
+	return p->nspaces++;
+}
+
+static struct kt_space *space_of(struct kt_parse *p, const struct kt_task *t)
+{
+	return t->space >= 0 ? &p->spaces[t->space] : NULL;
+}
 
 static struct kt_task *task_of(struct kt_parse *p, int pid)
 {
@@ -605,18 +699,68 @@ static struct kt_task *task_of(struct kt_parse *p, int pid)
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
 	t->cur = -1;
+	t->nr = -1;
+	t->space = new_space(p);
 	return t;
 }
 
-static int add_map(struct kt_task *t, const struct kt_map *m)
+static int add_map(struct kt_space *s, const struct kt_map *m)
 {
-	struct kt_map *n = realloc(t->maps, (t->nmaps + 1) * sizeof(*n));
+	struct kt_map *n;
 
+	if (!s)
+		return -ENOMEM;
+	n = realloc(s->maps, (s->nmaps + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	t->maps = n;
-	t->maps[t->nmaps++] = *m;
+	s->maps = n;
+	s->maps[s->nmaps++] = *m;
 	return 0;
+}
+
+/*
+ * [@start, @end) is unmapped, or mapped anew by a system call other than
+ * @keep_seq: cut it out of the device's mappings. With @moved_to, what
+ * was there moves by that much (mremap) instead.
+ */
+static void unmap_range(struct kt_space *s, size_t ps, unsigned long start,
+			unsigned long end, unsigned long keep_seq, long moved_to)
+{
+	int i;
+
+	for (i = 0; s && i < s->nmaps; i++) {
+		struct kt_map m = s->maps[i];
+
+		if (m.end <= start || m.start >= end || m.seq == keep_seq)
+			continue;
+		if (moved_to) {
+			unsigned long lo = m.start > start ? m.start : start;
+			unsigned long hi = m.end < end ? m.end : end;
+			struct kt_map mv = m;
+
+			mv.pgoff += (lo - m.start) / ps;
+			mv.start = lo + moved_to;
+			mv.end = hi + moved_to;
+			mv.seq = keep_seq;
+			add_map(s, &mv);
+		}
+		/* what is left on either side stays */
+		if (m.start < start) {
+			struct kt_map left = m;
+
+			left.end = start;
+			add_map(s, &left);
+		}
+		if (m.end > end) {
+			struct kt_map right = m;
+
+			right.pgoff += (end - m.start) / ps;
+			right.start = end;
+			add_map(s, &right);
+		}
+		s->maps[i] = s->maps[--s->nmaps];
+		i--;
+	}
 }
 
 static struct kt_fault *new_fault(struct kt_parse *p, struct kt_task *t,
@@ -772,10 +916,11 @@ static void handler_event(struct kt_parse *p, struct kt_task *t, double ts,
 
 static void locate(struct kt_parse *p, struct kt_task *t, struct kt_fault *f)
 {
+	struct kt_space *s = space_of(p, t);
 	int i;
 
-	for (i = t->nmaps - 1; i >= 0; i--) {
-		const struct kt_map *m = &t->maps[i];
+	for (i = s ? s->nmaps - 1 : -1; i >= 0; i--) {
+		const struct kt_map *m = &s->maps[i];
 
 		if (f->addr >= m->start && f->addr < m->end) {
 			f->dev_off = (long long)(f->addr - m->start + m->pgoff * p->ps);
@@ -783,6 +928,77 @@ static void locate(struct kt_parse *p, struct kt_task *t, struct kt_fault *f)
 			return;
 		}
 	}
+}
+
+/*
+ * A task is born (task:task_newtask, in its parent): a thread
+ * (CLONE_VM) shares the parent's address space, a process gets a copy.
+ */
+static void new_task(struct kt_parse *p, int ppid, int pid, unsigned long flags)
+{
+	struct kt_space *from, *to;
+	struct kt_task *c, *t;
+	int i;
+
+	/* task_of() may move the array: the parent's pointer comes last */
+	if (!task_of(p, pid))
+		return;
+	t = task_of(p, ppid);
+	c = task_of(p, pid);
+	if (!c || !t)
+		return;
+	c->cur = -1;			/* a reused pid starts afresh */
+	c->execed = true;		/* not the traced pid's own set-up */
+	if (flags & KT_CLONE_VM) {
+		c->space = t->space;
+		return;
+	}
+	c->space = new_space(p);
+	from = space_of(p, t);
+	to = space_of(p, c);
+	for (i = 0; from && to && i < from->nmaps; i++)
+		add_map(to, &from->maps[i]);
+}
+
+/* "NR 11 (7f0012340000, 1000, ...)": the number and the first arguments. */
+static void on_sys_enter(struct kt_parse *p, struct kt_task *t, const char *args)
+{
+	const char *a = strchr(args, '(');
+	int i;
+
+	t->cur = -1;	/* a fault after this is a new one */
+	t->root_open = false;
+	t->seq = ++p->seq;
+	t->nr = strncmp(args, "NR ", 3) ? -1 : strtol(args + 3, NULL, 10);
+	for (i = 0; i < 3; i++) {
+		t->arg[i] = a ? strtoul(a + 1, (char **)&a, 16) : 0;
+		a = a ? strchr(a, ',') : NULL;
+	}
+	/* execve, execveat: what the traced pid does from here is its own */
+	if (t->nr == KT_NR_EXECVE || t->nr == KT_NR_EXECVEAT)
+		t->execed = true;
+}
+
+/* "NR 9 = 140012345" : mmap, munmap and mremap change the mappings. */
+static void on_sys_exit(struct kt_parse *p, struct kt_task *t, const char *args)
+{
+	const char *eq = strstr(args, " = ");
+	long ret = eq ? strtol(eq + 3, NULL, 10) : -1;
+	struct kt_space *s = space_of(p, t);
+	unsigned long len = (t->arg[1] + p->ps - 1) & ~(p->ps - 1);
+
+	t->cur = -1;
+	t->root_open = false;
+	if (ret < 0 && ret > -4096)
+		ret = -1;			/* the call failed */
+	if (t->nr == KT_NR_MUNMAP && !ret)
+		unmap_range(s, p->ps, t->arg[0], t->arg[0] + len, ULONG_MAX, 0);
+	else if (t->nr == KT_NR_MMAP && ret != -1)
+		unmap_range(s, p->ps, ret, ret + len, t->seq, 0);
+	else if (t->nr == KT_NR_MREMAP && ret != -1)
+		unmap_range(s, p->ps, t->arg[0], t->arg[0] + len, t->seq,
+			    ret - (long)t->arg[0]);
+	t->nr = -1;
 }
 
 static void on_event(struct kt_parse *p, int pid, double ts, const char *name,
@@ -811,41 +1027,33 @@ static void on_event(struct kt_parse *p, int pid, double ts, const char *name,
 		   !strcmp(ev, "faultdemo_page_mkwrite")) {
 		handler_event(p, t, ts, ev, args);
 	} else if (!strcmp(ev, "faultdemo_mmap")) {
+		const char *ret = field(args, "ret");
 		struct kt_map m = {
 			.start = ufield(args, "start"), .end = ufield(args, "end"),
 			.pgoff = ufield(args, "pgoff"), .shared = ufield(args, "shared"),
+			.seq = t->seq,
 		};
 
-		const char *ret = field(args, "ret");
-
 		if (ret && !strtol(ret, NULL, 0))
-			add_map(t, &m);
+			add_map(space_of(p, t), &m);
 	} else if (!strcmp(ev, "signal_generate")) {
 		int sig = (int)ufield(args, "sig");
 
 		if (t->cur >= 0 && (sig == SIGSEGV || sig == SIGBUS))
 			p->log->faults[t->cur].signo = sig;
-	} else if (!strcmp(ev, "sched_process_fork")) {
-		struct kt_task *c = task_of(p, (int)ufield(args, "child_pid"));
-		int i;
+	} else if (!strcmp(ev, "task_newtask")) {
+		const char *flags = field(args, "clone_flags");
 
-		t = task_of(p, pid);	/* task_of() may have moved it */
-		for (i = 0; c && t && i < t->nmaps; i++)
-			add_map(c, &t->maps[i]);
+		/* "clone_flags=3d0f00": hexadecimal without 0x */
+		new_task(p, pid, (int)ufield(args, "pid"), flags ? strtoul(flags, NULL, 16) : 0);
 	} else if (!strcmp(ev, "sched_process_exec")) {
-		free(t->maps);
-		t->maps = NULL;
-		t->nmaps = 0;
+		t->space = new_space(p);	/* the old threads are gone */
 		t->cur = -1;
 		t->execed = true;
-	} else if (!strcmp(ev, "sys_enter") || !strcmp(ev, "sys_exit")) {
-		long nr = strncmp(args, "NR ", 3) ? -1 : strtol(args + 3, NULL, 10);
-
-		t->cur = -1;	/* a fault after this is a new one */
-		t->root_open = false;
-		/* execve, execveat: what the traced pid does from here is its own */
-		if (ev[4] == 'e' && (nr == 59 || nr == 322))
-			t->execed = true;
+	} else if (!strcmp(ev, "sys_enter")) {
+		on_sys_enter(p, t, args);
+	} else if (!strcmp(ev, "sys_exit")) {
+		on_sys_exit(p, t, args);
 	}
 }
 
@@ -887,7 +1095,14 @@ static void on_call(struct kt_parse *p, int pid, double ts, int depth,
 		if (kind == KT_EXIT || !is_root(name, len))
 			return;	/* a listed function called outside a fault */
 		if (len == 15 && !strncmp(name, "handle_mm_fault", len)) {
-			/* a second handle_mm_fault in one exception is a retry */
+			/*
+			 * Again in one exception: a retry. In a system call
+			 * it is another page unless VM_FAULT_RETRY was seen
+			 * (get_user_pages() faults in page after page).
+			 */
+			f = t->cur >= 0 ? &p->log->faults[t->cur] : NULL;
+			if (f && f->passes && f->kind != KT_USER && !(f->result & KT_VMF_RETRY))
+				t->cur = -1;
 			if (t->cur < 0 && !new_fault(p, t, KT_NO_EXCEPTION, ts))
 				return;
 			p->log->faults[t->cur].passes++;
@@ -945,12 +1160,9 @@ static void parse_line(struct kt_parse *p, char *line)
 
 	if (line[0] == '#' || !line[0])
 		return;
-	if (strstr(line, "LOST") && strstr(line, "EVENTS]")) {
-		const char *l = strstr(line, "[LOST ");
-
-		p->log->lost += l ? strtoul(l + 6, NULL, 10) : 1;
+	/* "CPU:0 [LOST EVENTS]": counted from per_cpu/cpuN/stats */
+	if (strstr(line, "[LOST") && strstr(line, "EVENTS]"))
 		return;
-	}
 	bar1 = strchr(line, '|');
 	bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
 	bar3 = bar2 ? strchr(bar2 + 1, '|') : NULL;
@@ -979,10 +1191,13 @@ static void parse_line(struct kt_parse *p, char *line)
 		on_call(p, pid, ts, depth, text);
 		return;
 	}
-	/* nop tracer */
+	/* nop tracer; "comm-pid (tgid) [cpu]" where record-tgid is on */
 	text = strstr(line, "] ");
 	bar1 = strchr(line, '[');
-	if (!text || !bar1 || !parse_pid(line, bar1 - line, &pid))
+	if (!text || !bar1)
+		return;
+	end = memrchr(line, '(', bar1 - line);
+	if (!parse_pid(line, (end ? end : bar1) - line, &pid))
 		return;
 	text += 2;
 	text += strcspn(text, " ");	/* the flags */
@@ -994,6 +1209,28 @@ static void parse_line(struct kt_parse *p, char *line)
 	if (!end)
 		return;
 	on_event(p, pid, ts, text, end - text, end[1] ? end + 2 : end + 1);
+}
+
+/* Events the buffer overwrote or dropped: per_cpu/cpuN/stats. */
+static unsigned long buffer_losses(const struct ktrace *kt)
+{
+	unsigned long lost = 0;
+	char path[600], line[128];
+	int cpu;
+
+	for (cpu = 0; cpu < 4096; cpu++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats", kt->root, cpu);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "overrun:", 8) || !strncmp(line, "dropped events:", 15))
+				lost += strtoul(strchr(line, ':') + 1, NULL, 10);
+		fclose(f);
+	}
+	return lost;
 }
 
 int ktrace_collect(struct ktrace *kt, struct kt_log *log)
@@ -1017,9 +1254,11 @@ int ktrace_collect(struct ktrace *kt, struct kt_log *log)
 	}
 	free(line);
 	fclose(f);
-	for (i = 0; i < p.ntasks; i++)
-		free(p.tasks[i].maps);
+	for (i = 0; i < p.nspaces; i++)
+		free(p.spaces[i].maps);
+	free(p.spaces);
 	free(p.tasks);
+	log->lost += buffer_losses(kt);
 	return 0;
 }
 
@@ -1072,7 +1311,9 @@ const char *kt_fault_path(const struct kt_fault *f)
 		return "SIGSEGV";
 	if (f->signo == SIGBUS)
 		return "SIGBUS";
-	if (kt_fault_called(f, "fixup_exception") && !kt_fault_called(f, "handle_mm_fault"))
+	/* a kernel access that failed: the exception table takes it (EFAULT) */
+	if (f->kind == KT_KERNEL && (kt_fault_called(f, "fixup_exception") ||
+				     (f->result & (KT_VMF_SIGBUS | KT_VMF_SIGSEGV))))
 		return "exception-table fixup";
 	if (f->handlers & KT_H_FAULT) {
 		if (f->pmd)

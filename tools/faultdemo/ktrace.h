@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/types.h>
 
 #define KT_NAME_LEN	48
@@ -53,6 +54,7 @@ enum kt_fault_kind {
 /* VM_FAULT_* bits in the events' result (faultdemo_trace.h) */
 #define KT_VMF_SIGBUS	0x0002
 #define KT_VMF_MAJOR	0x0004
+#define KT_VMF_SIGSEGV	0x0040
 #define KT_VMF_RETRY	0x0400
 
 struct kt_fault {
@@ -97,6 +99,7 @@ struct ktrace {
 	struct kt_saved saved[KT_MAX_SAVED];	/* top level: what to restore */
 	int nsaved;
 	pid_t pid;		/* ktrace_set_pid() */
+	int lock_fd;		/* KT_LOCK, held while the session lasts */
 	int guard_fd;		/* write end; the guard restores on EOF */
 	pid_t guard;
 	char **traceable;	/* the functions of ktrace_functions found */
@@ -114,6 +117,12 @@ bool ktrace_traceable(const struct ktrace *kt, const char *func);
 /* Is @func in /proc/kallsyms? 1 yes, 0 no, -1 cannot tell */
 int ktrace_in_kallsyms(const char *func);
 void kt_log_free(struct kt_log *log);
+
+/* Is @c the second or later handle_mm_fault of its fault? */
+static inline bool kt_call_retry(const struct kt_call *c)
+{
+	return c->depth == 0 && c->pass && !strcmp(c->name, "handle_mm_fault");
+}
 
 /* Did @f call @func (any pass)? */
 bool kt_fault_called(const struct kt_fault *f, const char *func);

@@ -337,7 +337,7 @@ static void print_graph(FILE *f, const struct kt_fault *k, const char *label)
 			break;
 		}
 		fprintf(f, "     %-8s%*s%s%s", lines == 1 ? label : "", 2 * c->depth, "",
-			c->depth == 0 && c->pass ? "(retry) " : "", c->name);
+			kt_call_retry(c) ? "(retry) " : "", c->name);
 		if (c->repeat > 1)
 			fprintf(f, " (x%u)", c->repeat);
 		fputc('\n', f);

@@ -1990,7 +1990,7 @@ int cmd_tour(int argc, char **argv)
 	}
 	swap_prepare(&t.swap, setup_swap);
 	tour_kernel_open(&t.k, trace);
-	if (!t.k.on && !json)
+	if (!t.k.on)
 		fprintf(stderr, "%s: tour: kernel trace off: %s\n", fd_prog, t.k.why);
 	if (graph_dir && mkdir(graph_dir, 0755) && errno != EEXIST) {
 		fd_err("tour: --graph %s: %s", graph_dir, strerror(errno));

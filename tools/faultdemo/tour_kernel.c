@@ -167,6 +167,25 @@ static void append_text(char *buf, size_t len, const char *sep, const char *s)
 		snprintf(buf + n, len - n, "%s%s", n ? sep : "", s);
 }
 
+/* ktrace_in_kallsyms(), once per name: /proc/kallsyms is long. */
+static int in_kallsyms(const char *func)
+{
+	static struct {
+		char name[KT_NAME_LEN];
+		int found;
+	} cache[ARRAY_SIZE(seed_functions)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cache) && cache[i].name[0]; i++)
+		if (!strcmp(cache[i].name, func))
+			return cache[i].found;
+	if (i == ARRAY_SIZE(cache))
+		return ktrace_in_kallsyms(func);
+	snprintf(cache[i].name, sizeof(cache[i].name), "%s", func);
+	cache[i].found = ktrace_in_kallsyms(func);
+	return cache[i].found;
+}
+
 /* What the row says about each function of @seeds the graph cannot show. */
 static void say_seeds(struct tour_kernel *tk, struct tour_row *row)
 {
@@ -187,7 +206,7 @@ static void say_seeds(struct tour_kernel *tk, struct tour_row *row)
 		if (!strcmp(tok, "do_user_addr_fault"))
 			snprintf(item, sizeof(item), "%s is not traceable (entry code): %s", tok,
 				 seed_functions[i].seen);
-		else if (ktrace_in_kallsyms(tok) == 1)
+		else if (in_kallsyms(tok) == 1)
 			snprintf(item, sizeof(item),
 				 "%s exists but is not traceable here: seen as %s", tok,
 				 seed_functions[i].seen);

@@ -27,11 +27,12 @@ static int traced_pid;
 
 static void on_stop_signal(int sig)
 {
-	int pid = __atomic_load_n(&traced_pid, __ATOMIC_SEQ_CST);
+	int pid = __atomic_load_n(&traced_pid, __ATOMIC_SEQ_CST), err = errno;
 
 	__atomic_store_n(&stop_signal, sig, __ATOMIC_SEQ_CST);
 	if (pid > 0)
 		kill(pid, sig);
+	errno = err;
 }
 
 static int stopped_by(void)
@@ -165,7 +166,7 @@ static void print_text(FILE *out, const struct kt_log *log, bool all, double t0,
 {
 	struct path_count pc[32];
 	int i, npc = 0, nshown = 0, hidden = 0;
-	char bits[128], off[32];
+	char bits[128], decoded[96], off[32];
 
 	fprintf(out, "faultdemo trace: %s (pid %d): faults on %s; call graph: %s%s\n", prog,
 		(int)pid, all ? "every mapping" : "/dev/faultdemo mappings",
@@ -189,7 +190,7 @@ static void print_text(FILE *out, const struct kt_log *log, bool all, double t0,
 			snprintf(off, sizeof(off), "-");
 		snprintf(bits, sizeof(bits), "0x%lx %s", f->err < 0 ? 0 : f->err,
 			 f->err < 0 ? "(none: a system call)" :
-			 kt_err_bits(f->err, bits + 64, 64));
+			 kt_err_bits(f->err, decoded, sizeof(decoded)));
 		fprintf(out, "%10.6f %7d %-6s 0x%-16lx %-10s %-34s %-8s %s -> %s\n",
 			f->ts - t0, f->pid, mode_name(f), f->addr, off, bits, weight(f),
 			f->handler_text[0] ? f->handler_text : "(none)", kt_fault_path(f));
@@ -216,18 +217,22 @@ static double first_ts(const struct kt_log *log)
 	return 0;
 }
 
-/* The child: wait for the go, then exec; report errno through @efd. */
-static void run_child(int gofd, int efd, char **argv)
+/*
+ * The child: the exit signals as the program expects them, then wait for
+ * the go (EOF: the parent closed its end) and exec; errno goes to @efd.
+ */
+static void run_child(int gofd, int efd, char **argv, const sigset_t *mask)
 {
 	char c;
 	int err;
 
-	while (read(gofd, &c, 1) < 0 && errno == EINTR)
-		;
-	close(gofd);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	while (read(gofd, &c, 1) < 0 && errno == EINTR)
+		;
+	close(gofd);
 	execvp(argv[0], argv);
 	err = errno;
 	if (write(efd, &err, sizeof(err)) < 0)
@@ -240,6 +245,7 @@ int cmd_trace(int argc, char **argv)
 	bool json = false, all = false, graph = true;
 	const char *outpath = NULL;
 	int go[2], ep[2], status = 0, err = 0, i, ret, exit_status;
+	sigset_t block, old;
 	struct sigaction sa;
 	struct kt_log log;
 	struct ktrace kt;
@@ -303,19 +309,28 @@ int cmd_trace(int argc, char **argv)
 		return FD_EXIT_FAIL;
 	}
 
+	/* a signal now waits until the child is known, then goes to it too */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		fd_err("trace: fork: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		ktrace_close(&kt);
 		return FD_EXIT_FAIL;
 	}
 	if (!pid) {
 		close(go[1]);
 		close(ep[0]);
-		run_child(go[0], ep[1], argv + i);
+		run_child(go[0], ep[1], argv + i, &old);
 	}
 	__atomic_store_n(&traced_pid, pid, __ATOMIC_SEQ_CST);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* the child has the default handlers by then: it dies of it unstarted */
 	if (stopped_by())
 		kill(pid, stopped_by());
 	close(go[0]);
@@ -336,8 +351,11 @@ int cmd_trace(int argc, char **argv)
 		err = 0;
 	close(ep[0]);
 
-	if (!ret && !err)
+	if (!ret && !err) {
 		ret = ktrace_collect(&kt, &log);
+		if (ret)
+			fd_err("trace: cannot read the trace: %s", strerror(-ret));
+	}
 	ktrace_close(&kt);
 	if (err) {
 		fd_err("trace: cannot run '%s': %s", argv[i], strerror(err));
