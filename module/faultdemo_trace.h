@@ -140,7 +140,7 @@ TRACE_EVENT(faultdemo_mmap,
 	    TP_fast_assign(__entry->start = vma->vm_start;
 			   __entry->end = vma->vm_end;
 			   __entry->pgoff = vma->vm_pgoff;
-			   __entry->shared = !!(vma->vm_flags & VM_SHARED);
+			   __entry->shared = !!(vma->vm_flags & VM_MAYSHARE);
 			   __entry->write = !!(vma->vm_flags & VM_WRITE);
 			   __entry->reserved = reserved;
 			   __entry->ret = ret;),

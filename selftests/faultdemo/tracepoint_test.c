@@ -323,17 +323,23 @@ TEST_F(trace, map_pages_event)
 TEST_F(trace, mmap_event_places_each_mapping)
 {
 	struct faultdemo_geometry g;
+	char *shared, *priv, *ro, *win;
 	struct tp_event ev[8];
-	char *shared, *priv, *win;
+	int rofd;
 	long n;
 
 	ASSERT_EQ(0, fdemo_geometry(self->fd, &g));
+	rofd = fdemo_open(O_RDONLY);
+	ASSERT_LE(0, rofd);
 	ASSERT_EQ(0, set_event(self->inst, "faultdemo_mmap", true));
 	shared = mmap(NULL, 4 * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
 		      2 * self->ps);
 	ASSERT_NE(MAP_FAILED, shared);
 	priv = mmap(NULL, self->ps, PROT_READ, MAP_PRIVATE, self->fd, 5 * self->ps);
 	ASSERT_NE(MAP_FAILED, priv);
+	/* shared through a read-only open: the kernel drops VM_SHARED, not VM_MAYSHARE */
+	ro = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, rofd, 7 * self->ps);
+	ASSERT_NE(MAP_FAILED, ro);
 	win = MAP_FAILED;
 	if (g.reserved_size) {
 		win = mmap(NULL, self->ps, PROT_READ, MAP_PRIVATE, self->fd,
@@ -342,7 +348,7 @@ TEST_F(trace, mmap_event_places_each_mapping)
 	}
 
 	n = read_events(self->inst, ev, ARRAY_SIZE(ev));
-	ASSERT_EQ(g.reserved_size ? 3 : 2, n);
+	ASSERT_EQ(g.reserved_size ? 4 : 3, n);
 	EXPECT_EQ((unsigned long)shared, ev[0].start);
 	EXPECT_EQ((unsigned long)shared + 4 * self->ps, ev[0].end);
 	EXPECT_EQ(2, ev[0].pgoff);
@@ -355,12 +361,17 @@ TEST_F(trace, mmap_event_places_each_mapping)
 	EXPECT_EQ(0, ev[1].shared);
 	EXPECT_EQ(0, ev[1].write);
 	EXPECT_EQ(0, ev[1].ret);
+	EXPECT_EQ((unsigned long)ro, ev[2].start);
+	EXPECT_EQ(1, ev[2].shared);
+	EXPECT_EQ(0, ev[2].write);
 	if (g.reserved_size) {
-		EXPECT_EQ(1, ev[2].reserved);
-		EXPECT_EQ(-EINVAL, ev[2].ret);
+		EXPECT_EQ(1, ev[3].reserved);
+		EXPECT_EQ(-EINVAL, ev[3].ret);
 	}
 	munmap(shared, 4 * self->ps);
 	munmap(priv, self->ps);
+	munmap(ro, self->ps);
+	close(rofd);
 }
 
 /* page_mkwrite events, consumed from trace_pipe. */
