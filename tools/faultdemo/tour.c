@@ -1735,11 +1735,12 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	struct probe_result r;
 	char *small, *large, *touch;
 	long pb, pa, thr;
+	size_t k;
 
 	tour_row_init(row, "malloc_heap_or_mmap",
 		      "malloc(): a small block comes from the brk() heap, a large one (>= the mmap threshold) from an anonymous mmap() of its own; the first store to a page of it is do_anonymous_page");
 	snprintf(row->action, sizeof(row->action),
-		 "malloc(%zu) and malloc(%zu), find them in /proc/self/maps, store to page 128 of the large one (measured)",
+		 "malloc(%zu) and malloc(%zu), find them in /proc/self/maps, store to a page of the large one not yet present (measured)",
 		 small_size, large_size);
 	small = malloc(small_size);
 	large = malloc(large_size);
@@ -1766,7 +1767,18 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	if (thr > 0)
 		row->ev[TF_MMAP_THRESHOLD] = thr;
 
-	touch = large + 128 * t->ps;
+	/*
+	 * A page of the block no one touched yet: glibc wrote its header in
+	 * the first, and a page was once seen present before the store.
+	 */
+	for (k = 128; k < large_size / t->ps && ev_present(large + k * t->ps, 1); k++)
+		;
+	if (k == large_size / t->ps) {
+		free(small);
+		free(large);
+		return tour_fail(row, "every page from 128 on of the large block is present");
+	}
+	touch = large + k * t->ps;
 	pb = ev_present(touch, 1);
 	measure(t, row, ACT_STORE, touch, 1, 0, 1, &r);
 	pa = ev_present(touch, 1);
@@ -1774,9 +1786,9 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	present_into_row(row, pb, pa);
 	pagemap_into_row(row, touch);
 	snprintf(row->note, sizeof(row->note),
-		 "(small at %p in %s %lx-%lx; large at %p in %lx-%lx%s%s; glibc starts at 128 KiB and raises it when a mapped block is freed)",
+		 "(small at %p in %s %lx-%lx; large at %p in %lx-%lx%s%s, stored to its page %zu; glibc starts at 128 KiB and raises it when a mapped block is freed)",
 		 (void *)small, hname[0] ? hname : "(anonymous)", hs, he, (void *)large, ls, le,
-		 lname[0] ? " " : "", lname);
+		 lname[0] ? " " : "", lname, k);
 	free(small);
 	free(large);
 

@@ -143,7 +143,7 @@ struct tour_row {
 	struct tour_check checks[TOUR_MAX_CHECKS];
 	int nchecks;
 	char expected[400];
-	char note[240];		/* what else was seen, free text */
+	char note[320];		/* what else was seen, free text */
 	char reason[900];	/* why skipped, or what did not match */
 	enum tour_status status;
 	struct tour_trace tr;
