@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -1742,17 +1743,25 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "malloc(%zu) and malloc(%zu), find them in /proc/self/maps, store to a page of the large one not yet present (measured)",
 		 small_size, large_size);
+	/*
+	 * With THP "always" (Debian) the blocks mapped here merge into one
+	 * VMA, and a header glibc writes can fault in a 2 MiB page that
+	 * covers the page the step stores to: no THP for this row.
+	 */
+	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	small = malloc(small_size);
 	large = malloc(large_size);
 	if (!small || !large) {
 		free(small);
 		free(large);
+		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 		return tour_fail(row, "out of memory");
 	}
 	if (maps_line(small, &hs, &he, hname, sizeof(hname)) ||
 	    maps_line(large, &ls, &le, lname, sizeof(lname))) {
 		free(small);
 		free(large);
+		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 		return tour_fail(row, "the blocks are not in /proc/self/maps");
 	}
 	row->ev[TF_SMALL_IN_HEAP] = !strcmp(hname, "[heap]");
@@ -1767,15 +1776,13 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	if (thr > 0)
 		row->ev[TF_MMAP_THRESHOLD] = thr;
 
-	/*
-	 * A page of the block no one touched yet: glibc wrote its header in
-	 * the first, and a page was once seen present before the store.
-	 */
+	/* a page of the block no one touched yet (glibc's header is in the first) */
 	for (k = 128; k < large_size / t->ps && ev_present(large + k * t->ps, 1); k++)
 		;
 	if (k == large_size / t->ps) {
 		free(small);
 		free(large);
+		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 		return tour_fail(row, "every page from 128 on of the large block is present");
 	}
 	touch = large + k * t->ps;
@@ -1791,6 +1798,7 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 		 lname[0] ? " " : "", lname, k);
 	free(small);
 	free(large);
+	prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 
 	expect_no_signal(row);
 	tour_expect(row, TF_SMALL_IN_HEAP, OP_EQ, 1);
