@@ -418,6 +418,24 @@ static const char *find_tracefs(void)
 	return NULL;
 }
 
+/* Our instance, instances/faultdemo_TAG_PID, becomes the root. */
+static int make_instance(struct ktrace *kt, const char *tag, char *why, size_t len)
+{
+	int ret;
+
+	snprintf(kt->root, sizeof(kt->root), "%s/instances/faultdemo_%s_%d",
+		 kt->tracefs, tag, (int)getpid());
+	if (mkdir(kt->root, 0700)) {
+		ret = -errno;
+		snprintf(why, len, "cannot create a tracefs instance %s: %s", kt->root,
+			 strerror(errno));
+		kt->root[0] = '\0';
+		return ret;
+	}
+	kt->instance = true;
+	return 0;
+}
+
 static int do_open(struct ktrace *kt, const char *tag, bool graph,
 		   unsigned int buffer_kb, char *why, size_t len)
 {
@@ -445,16 +463,9 @@ static int do_open(struct ktrace *kt, const char *tag, bool graph,
 			 "another faultdemo tour or trace has the function-graph tracer");
 		graph = false;
 	}
-	snprintf(kt->root, sizeof(kt->root), "%s/instances/faultdemo_%s_%d",
-		 tracefs, tag, (int)getpid());
-	if (mkdir(kt->root, 0700)) {
-		ret = -errno;
-		snprintf(why, len, "cannot create a tracefs instance %s: %s", kt->root,
-			 strerror(errno));
-		kt->root[0] = '\0';
+	ret = make_instance(kt, tag, why, len);
+	if (ret)
 		return ret;
-	}
-	kt->instance = true;
 
 	if (graph) {
 		if (kt_read(kt, "available_tracers", tracers, sizeof(tracers)))
@@ -480,17 +491,9 @@ static int do_open(struct ktrace *kt, const char *tag, bool graph,
 			else
 				top_level_free(kt, kt->no_graph, sizeof(kt->no_graph));
 			if (kt->no_graph[0]) {
-				snprintf(kt->root, sizeof(kt->root),
-					 "%s/instances/faultdemo_%s_%d", tracefs, tag,
-					 (int)getpid());
-				if (mkdir(kt->root, 0700)) {
-					ret = -errno;
-					snprintf(why, len, "cannot create %s: %s", kt->root,
-						 strerror(errno));
-					kt->root[0] = '\0';
+				ret = make_instance(kt, tag, why, len);
+				if (ret)
 					return ret;
-				}
-				kt->instance = true;
 			}
 		}
 	} else if (!kt->no_graph[0]) {
