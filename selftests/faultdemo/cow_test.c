@@ -50,16 +50,6 @@ FIXTURE_TEARDOWN(cow)
 	close(self->fd);
 }
 
-static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
-		  struct fdemo_stats *d)
-{
-	struct fdemo_stats now;
-
-	ASSERT_EQ(0, fdemo_stats(&now));
-	fdemo_stats_sub(&now, from, d);
-	*from = now;
-}
-
 /* A store to an unmapped private page: .fault with cow_page, anon copy. */
 TEST_F(cow, write_unmapped_page)
 {
@@ -75,7 +65,7 @@ TEST_F(cow, write_unmapped_page)
 	f0 = fdemo_faults();
 	fdemo_poke(p + 2 * self->ps, val);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_stats_print("delta", &d);
 	EXPECT_EQ(1, f1 - f0);
 	EXPECT_EQ(1, d.fault_cow);
@@ -123,12 +113,12 @@ TEST_F(cow, write_after_read)
 	fdemo_touch(p + 3 * self->ps, 1);
 	before = fdemo_pagemap_one(p + 3 * self->ps);
 	ASSERT_EQ(PM_PRESENT | PM_FILE, before & (PM_PRESENT | PM_FILE));
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 
 	f0 = fdemo_faults();
 	fdemo_poke(p + 3 * self->ps, val);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(1, f1 - f0);
 	EXPECT_EQ(0, d.fault_cow + d.fault_read + d.fault_shared);
 	EXPECT_EQ(0, d.page_mkwrite + d.map_pages);
@@ -177,7 +167,7 @@ TEST_F(cow, smaps_anonymous)
 		 self->fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	fdemo_dirty(p, 4, 9);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(4, d.fault_cow);
 	EXPECT_EQ(4 * self->ps / 1024, fdemo_smaps_kb(p, "Anonymous"));
 	EXPECT_EQ(4 * self->ps / 1024, fdemo_smaps_kb(p, "Rss"));
@@ -201,7 +191,7 @@ TEST_F(cow, write_cold_page)
 		 pg * self->ps);
 	ASSERT_NE(MAP_FAILED, p);
 	fdemo_poke(p + 8, 42);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(1, d.fault_cow);
 	EXPECT_LE(1, d.pages_cached);
 	EXPECT_EQ(0, fdemo_peek(p));

@@ -204,6 +204,18 @@ void fdemo_stats_sub(const struct fdemo_stats *after,
 		r[i] = a[i] - b[i];
 }
 
+int fdemo_stats_delta(struct fdemo_stats *since, struct fdemo_stats *d)
+{
+	struct fdemo_stats now;
+	int ret = fdemo_stats(&now);
+
+	if (ret)
+		return ret;
+	fdemo_stats_sub(&now, since, d);
+	*since = now;
+	return 0;
+}
+
 void fdemo_stats_print(const char *what, const struct fdemo_stats *s)
 {
 	fprintf(stderr,

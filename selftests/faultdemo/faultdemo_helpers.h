@@ -96,6 +96,8 @@ int fdemo_stat(const char *name, __u64 *val);
 int fdemo_stats(struct fdemo_stats *s);
 void fdemo_stats_sub(const struct fdemo_stats *after,
 		     const struct fdemo_stats *before, struct fdemo_stats *d);
+/* What the counters did since @since: @d = now - @since, then @since = now. */
+int fdemo_stats_delta(struct fdemo_stats *since, struct fdemo_stats *d);
 int fdemo_stats_reset(void);
 void fdemo_stats_print(const char *what, const struct fdemo_stats *s);
 

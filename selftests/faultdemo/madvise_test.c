@@ -44,16 +44,6 @@ FIXTURE_TEARDOWN(madvise)
 	close(self->fd);
 }
 
-static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
-		  struct fdemo_stats *d)
-{
-	struct fdemo_stats now;
-
-	ASSERT_EQ(0, fdemo_stats(&now));
-	fdemo_stats_sub(&now, from, d);
-	*from = now;
-}
-
 static char *map_at0(int fd, size_t npages, int flags)
 {
 	size_t ps = fdemo_page_size();
@@ -78,10 +68,10 @@ TEST_F(madvise, dontneed_shared_keeps_data)
 	EXPECT_EQ(0, fdemo_pagemap_count(p, NPAGES, PM_PRESENT, PM_PRESENT));
 	EXPECT_EQ(0, fdemo_smaps_kb(p, "Rss"));
 	EXPECT_EQ(NPAGES, fdemo_resident(p, NPAGES));	/* still cached */
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 
 	fdemo_touch(p, NPAGES);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_LE(1, d.map_pages);	/* cached: fault-around maps them */
 	EXPECT_EQ(0, d.fault_read);
 	EXPECT_EQ(0x600d, fdemo_peek(p + 3 * self->ps));
@@ -98,7 +88,7 @@ TEST_F(madvise, dontneed_private_drops_copy)
 	p = map_at0(self->fd, NPAGES, MAP_PRIVATE);
 	ASSERT_NE(NULL, p);
 	fdemo_dirty(p, NPAGES, 0xbad);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, d.fault_cow);
 	EXPECT_EQ(NPAGES * self->ps / 1024, fdemo_smaps_kb(p, "Anonymous"));
 	ASSERT_EQ(0, madvise(p, NPAGES * self->ps, MADV_DONTNEED));
@@ -130,7 +120,7 @@ TEST_F(madvise, populate_read)
 	if (err == EINVAL)
 		SKIP(goto out, "MADV_POPULATE_READ not supported");
 	ASSERT_EQ(0, err);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT | PM_FILE,
 					      PM_PRESENT | PM_FILE));
 	EXPECT_EQ(0, d.page_mkwrite + d.fault_shared + d.fault_cow);
@@ -141,7 +131,7 @@ TEST_F(madvise, populate_read)
 	EXPECT_EQ(0, f1 - f0);
 	/* read-only mapped: stores still go through .page_mkwrite */
 	fdemo_poke(p, 1);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(1, d.page_mkwrite);
 out:
 	munmap(p, NPAGES * self->ps);
@@ -161,7 +151,7 @@ TEST_F(madvise, populate_write_shared)
 	if (err == EINVAL)
 		SKIP(goto out, "MADV_POPULATE_WRITE not supported");
 	ASSERT_EQ(0, err);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, d.fault_shared);
 	EXPECT_EQ(NPAGES, d.page_mkwrite);
 	EXPECT_EQ(NPAGES * self->ps / 1024, fdemo_smaps_kb(p, "Private_Dirty"));
@@ -169,7 +159,7 @@ TEST_F(madvise, populate_write_shared)
 	fdemo_dirty(p, NPAGES, 3);
 	f1 = fdemo_faults();
 	EXPECT_EQ(0, f1 - f0);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, d.page_mkwrite);
 out:
 	munmap(p, NPAGES * self->ps);
@@ -188,7 +178,7 @@ TEST_F(madvise, populate_write_private)
 	if (err == EINVAL)
 		SKIP(goto out, "MADV_POPULATE_WRITE not supported");
 	ASSERT_EQ(0, err);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, d.fault_cow);
 	EXPECT_EQ(0, d.page_mkwrite);
 	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT | PM_FILE,
@@ -207,7 +197,7 @@ TEST_F(madvise, mlock_populates)
 	p = map_at0(self->fd, NPAGES, MAP_SHARED);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, mlock(p, NPAGES * self->ps)) TH_LOG("mlock: %s", strerror(errno));
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT, PM_PRESENT));
 	EXPECT_EQ(NPAGES * self->ps / 1024, fdemo_smaps_kb(p, "Locked"));
 	EXPECT_EQ(0, d.page_mkwrite + d.fault_shared);
@@ -236,11 +226,11 @@ TEST_F(madvise, msync)
 	 * cache, the only copy of the data, so each store faults once more.
 	 */
 	EXPECT_EQ(4 * self->ps / 1024, fdemo_smaps_kb(p, "Private_Dirty"));
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	f0 = fdemo_faults();
 	fdemo_dirty(p, 4, 0x6);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(4, f1 - f0);
 	EXPECT_EQ(4, d.page_mkwrite);
 	ASSERT_EQ(0, msync(p, NPAGES * self->ps, MS_ASYNC));

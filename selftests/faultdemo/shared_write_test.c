@@ -55,16 +55,6 @@ FIXTURE_TEARDOWN(shared_write)
 	close(self->fd);
 }
 
-static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
-		  struct fdemo_stats *d)
-{
-	struct fdemo_stats now;
-
-	ASSERT_EQ(0, fdemo_stats(&now));
-	fdemo_stats_sub(&now, from, d);
-	*from = now;
-}
-
 /* Store to an unmapped page: .fault (shared) then .page_mkwrite, once. */
 TEST_F(shared_write, write_unmapped_page)
 {
@@ -75,7 +65,7 @@ TEST_F(shared_write, write_unmapped_page)
 	f0 = fdemo_faults();
 	fdemo_poke(self->p, 0xabcdef);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_stats_print("delta", &d);
 	EXPECT_EQ(1, f1 - f0);
 	EXPECT_EQ(1, d.fault_shared);
@@ -91,7 +81,7 @@ TEST_F(shared_write, write_unmapped_page)
 	fdemo_poke(self->p + 8, 0xabcdef);
 	fdemo_poke(self->p + 16, 0xabcdef);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, f1 - f0);
 	EXPECT_EQ(0, d.page_mkwrite + d.fault_shared);
 
@@ -108,7 +98,7 @@ TEST_F(shared_write, write_after_read)
 
 	fdemo_touch(self->p + self->ps, 1);
 	ASSERT_EQ(NPAGES, fdemo_pagemap_count(self->p, NPAGES, PM_PRESENT, PM_PRESENT));
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, d.page_mkwrite);
 
 	f0 = fdemo_faults();
@@ -116,7 +106,7 @@ TEST_F(shared_write, write_after_read)
 	fdemo_poke(self->p + 2 * self->ps, 2);
 	fdemo_poke(self->p + self->ps + 8, 3);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(2, f1 - f0);
 	EXPECT_EQ(2, d.page_mkwrite);
 	EXPECT_EQ(0, d.fault_shared + d.fault_read + d.fault_cow);
@@ -131,14 +121,14 @@ TEST_F(shared_write, clean_rearms_page_mkwrite)
 	long f0, f1;
 
 	fdemo_dirty(self->p, 4, 0x5a5a);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(4, d.page_mkwrite);
 	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Rss"));
 	EXPECT_EQ(kb, fdemo_smaps_kb(self->p, "Private_Dirty"));
 
 	ASSERT_EQ(0, fdemo_clean(self->fd, 0, NPAGES * self->ps, &cleaned));
 	EXPECT_EQ(4, cleaned);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_LE(1, d.clean);
 	/*
 	 * Still mapped, now write-protected. The pages stay dirty: the page
@@ -155,7 +145,7 @@ TEST_F(shared_write, clean_rearms_page_mkwrite)
 	f0 = fdemo_faults();
 	fdemo_dirty(self->p, 4, 0xa5a5);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(4, f1 - f0);
 	EXPECT_EQ(4, d.page_mkwrite);
 	EXPECT_EQ(0, d.fault_shared);
@@ -179,7 +169,7 @@ TEST_F(shared_write, clean_needs_a_writable_descriptor)
 	ro = fdemo_open(O_RDONLY);
 	ASSERT_LE(0, ro);
 	fdemo_dirty(self->p, 4, 0x1111);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	ASSERT_EQ(4, d.page_mkwrite);
 
 	EXPECT_EQ(-1, ioctl(ro, FAULTDEMO_IOC_CLEAN, &c));
@@ -190,7 +180,7 @@ TEST_F(shared_write, clean_needs_a_writable_descriptor)
 	f0 = fdemo_faults();
 	fdemo_dirty(self->p, 4, 0x2222);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, f1 - f0) TH_LOG("a reader write-protected the pages");
 	EXPECT_EQ(0, d.page_mkwrite);
 	EXPECT_EQ(0, d.clean);
@@ -199,7 +189,7 @@ TEST_F(shared_write, clean_needs_a_writable_descriptor)
 	f0 = fdemo_faults();
 	fdemo_dirty(self->p, 4, 0x3333);
 	f1 = fdemo_faults();
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(4, f1 - f0);
 	EXPECT_EQ(4, d.page_mkwrite);
 	EXPECT_EQ(1, d.clean);
@@ -255,9 +245,9 @@ TEST_F(shared_write, clean_subrange)
 	fdemo_dirty(self->p, 8, 1);
 	ASSERT_EQ(0, fdemo_clean(self->fd, 2 * self->ps, 3 * self->ps, &cleaned));
 	EXPECT_EQ(3, cleaned);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_dirty(self->p, 8, 2);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(3, d.page_mkwrite);
 }
 
@@ -273,9 +263,9 @@ TEST_F(shared_write, clean_to_end)
 	/* the whole data area: exactly the pages stored to since */
 	ASSERT_EQ(0, fdemo_clean(self->fd, 0, 0, &cleaned));
 	EXPECT_EQ(NPAGES, cleaned);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_dirty(self->p, NPAGES, 3);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, d.page_mkwrite);
 }
 
@@ -307,7 +297,7 @@ TEST_F(shared_write, every_sync_rearms_page_mkwrite)
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		fdemo_dirty(self->p, n, i + 1);
-		delta(_metadata, &self->s0, &d);
+		ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 		switch (cases[i].how) {
 		case BY_MSYNC:
 			ASSERT_EQ(0, msync(self->p, n * self->ps, MS_SYNC));
@@ -332,13 +322,13 @@ TEST_F(shared_write, every_sync_rearms_page_mkwrite)
 			close(sfd);
 			break;
 		}
-		delta(_metadata, &self->s0, &d);
+		ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 		EXPECT_LE(1, d.clean) TH_LOG("%s: no clean", cases[i].name);
 
 		f0 = fdemo_faults();
 		fdemo_dirty(self->p, n, 0x70 + i);
 		f1 = fdemo_faults();
-		delta(_metadata, &self->s0, &d);
+		ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 		EXPECT_EQ(n, f1 - f0) TH_LOG("%s", cases[i].name);
 		EXPECT_EQ(n, d.page_mkwrite) TH_LOG("%s", cases[i].name);
 		EXPECT_EQ(0x70 + i, fdemo_peek(self->p + (n - 1) * self->ps));
@@ -363,10 +353,10 @@ TEST_F(shared_write, two_mappings)
 	EXPECT_EQ(ea & PM_PFN_MASK, eb & PM_PFN_MASK);
 	EXPECT_EQ(0, ea & PM_EXCLUSIVE);
 	EXPECT_EQ(0, eb & PM_EXCLUSIVE);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	/* q mapped it read-only: its first store notifies again. */
 	fdemo_poke(q + 8, 0x78);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(1, d.page_mkwrite);
 	EXPECT_EQ(0x78, fdemo_peek(self->p + 8));
 	munmap(q, self->ps);
@@ -388,7 +378,7 @@ TEST_F(shared_write, write_cold_page)
 	ASSERT_NE(MAP_FAILED, q);
 	EXPECT_EQ(0, fdemo_peek(q + 8));
 	fdemo_poke(q, 0x1234);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(1, d.page_mkwrite);
 	EXPECT_EQ(1, fdemo_cached_in(pg, 1));
 	ASSERT_EQ(8, pread(self->fd, &v, 8, pg * self->ps));

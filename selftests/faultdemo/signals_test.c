@@ -42,16 +42,6 @@ FIXTURE_TEARDOWN(signals)
 	close(self->fd);
 }
 
-static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
-		  struct fdemo_stats *d)
-{
-	struct fdemo_stats now;
-
-	ASSERT_EQ(0, fdemo_stats(&now));
-	fdemo_stats_sub(&now, from, d);
-	*from = now;
-}
-
 /*
  * Map the last page of the data area and the page after it; the first
  * works, the second raises SIGBUS for each kind of access.
@@ -68,19 +58,19 @@ static void sigbus_past_end(struct __test_metadata *_metadata, int fd,
 	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, flags, fd, size - ps);
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap past the end: %s", strerror(errno));
 	EXPECT_EQ(0, fdemo_probe(p, write, 1, &sig));
-	delta(_metadata, &s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&s0, &d));
 	EXPECT_EQ(0, d.sigbus);
 
 	EXPECT_EQ(SIGBUS, fdemo_probe(p + ps, write, 1, &sig));
 	EXPECT_EQ(BUS_ADRERR, sig.code);
 	EXPECT_EQ(p + ps, sig.addr);
-	delta(_metadata, &s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&s0, &d));
 	EXPECT_EQ(1, d.sigbus);
 	EXPECT_EQ(0, fdemo_pagemap_one(p + ps) & PM_PRESENT);
 
 	/* Still SIGBUS the second time: nothing was mapped. */
 	EXPECT_EQ(SIGBUS, fdemo_probe(p + ps + 64, write, 1, &sig));
-	delta(_metadata, &s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&s0, &d));
 	EXPECT_EQ(1, d.sigbus);
 	munmap(p, 2 * ps);
 }
@@ -117,7 +107,7 @@ TEST_F(signals, sigbus_below_reserved_window)
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	EXPECT_EQ(SIGBUS, fdemo_probe(p, false, 0, &sig));
 	EXPECT_EQ(p, sig.addr);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(1, d.sigbus);
 	munmap(p, self->ps);
 }
@@ -134,7 +124,7 @@ TEST_F(signals, sigsegv_store_prot_read)
 	EXPECT_EQ(SIGSEGV, fdemo_probe(p, true, 1, &sig));
 	EXPECT_EQ(SEGV_ACCERR, sig.code);
 	EXPECT_EQ(p, sig.addr);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, d.fault_read + d.fault_shared + d.fault_cow);
 	EXPECT_EQ(0, d.map_pages + d.page_mkwrite + d.sigbus);
 	EXPECT_EQ(0, fdemo_pagemap_one(p) & PM_PRESENT);
@@ -143,7 +133,7 @@ TEST_F(signals, sigsegv_store_prot_read)
 	EXPECT_EQ(0, fdemo_probe(p + self->ps, false, 0, &sig));
 	EXPECT_EQ(SIGSEGV, fdemo_probe(p + self->ps, true, 1, &sig));
 	EXPECT_EQ(SEGV_ACCERR, sig.code);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, d.page_mkwrite);
 	munmap(p, 2 * self->ps);
 }
@@ -164,7 +154,7 @@ TEST_F(signals, sigsegv_prot_none_and_unmapped)
 	EXPECT_EQ(SIGSEGV, fdemo_probe(p + self->ps, false, 0, &sig));
 	EXPECT_EQ(SEGV_MAPERR, sig.code);
 	EXPECT_EQ(p + self->ps, sig.addr);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, d.fault_read + d.fault_shared + d.fault_cow + d.map_pages);
 	/* mprotect back: the page works again. */
 	ASSERT_EQ(0, mprotect(p, self->ps, PROT_READ));

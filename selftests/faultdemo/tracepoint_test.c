@@ -170,16 +170,6 @@ static bool has_flag(const char *r, const char *flag)
 	return false;
 }
 
-static void delta(struct __test_metadata *_metadata, struct fdemo_stats *from,
-		  struct fdemo_stats *d)
-{
-	struct fdemo_stats now;
-
-	ASSERT_EQ(0, fdemo_stats(&now));
-	fdemo_stats_sub(&now, from, d);
-	*from = now;
-}
-
 TEST_F(trace, events_registered)
 {
 	char path[512], buf[4096], name[128];
@@ -227,12 +217,12 @@ TEST_F(trace, fault_events_match_counters)
 	ASSERT_NE(MAP_FAILED, sh);
 
 	ASSERT_EQ(0, set_event(self->inst, "faultdemo_fault", true));
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_touch(ro, 8);		/* 8 read */
 	fdemo_dirty(pr, 2, 1);		/* 2 cow */
 	fdemo_poke(sh, 1);		/* 1 shared (+ page_mkwrite) */
 	ASSERT_EQ(0, set_event(self->inst, "faultdemo_fault", false));
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_stats_print("delta", &d);
 	EXPECT_EQ(8, d.fault_read);
 	EXPECT_EQ(2, d.fault_cow);
@@ -299,9 +289,9 @@ TEST_F(trace, map_pages_event)
 	p = fdemo_mmap_aligned(self->fd, NPAGES * self->ps, PROT_READ, MAP_SHARED,
 			       0, NPAGES * self->ps);
 	ASSERT_NE(MAP_FAILED, p);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_touch(p, NPAGES);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT, PM_PRESENT));
 	/* the cache is warm: one map_pages call maps the 16-page window */
 	ASSERT_EQ(1, read_events(self->inst, ev, ARRAY_SIZE(ev)));
@@ -395,9 +385,9 @@ TEST_F(trace, page_mkwrite_trace_pipe)
 	ASSERT_NE(MAP_FAILED, p);
 	fdemo_touch(p, 1);		/* maps the window read-only */
 	ASSERT_EQ(0, set_event(self->inst, "faultdemo_page_mkwrite", true));
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	fdemo_dirty(p, 3, 0x77);
-	delta(_metadata, &self->s0, &d);
+	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(3, d.page_mkwrite);
 
 	end = time(NULL) + 10;
