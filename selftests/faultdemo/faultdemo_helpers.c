@@ -665,8 +665,8 @@ static long cached_vec(unsigned char **vecp, __u64 *npagesp)
 }
 
 /*
- * Find @npages device pages, starting at a multiple of @align pages past
- * the scratch area, none of which is in the page cache.  Returns the first
+ * Find @npages device pages past the scratch area, starting at a multiple
+ * of @align pages, none of which is in the page cache.  Returns the first
  * page index, or -ENOSPC.
  */
 long fdemo_find_cold(size_t npages, size_t align)
@@ -679,7 +679,8 @@ long fdemo_find_cold(size_t npages, size_t align)
 	if (ret)
 		return ret;
 	ret = -ENOSPC;
-	for (i = FDEMO_SCRATCH_PAGES; i + npages <= total; i += align) {
+	for (i = (FDEMO_SCRATCH_PAGES + align - 1) / align * align;
+	     i + npages <= total; i += align) {
 		for (j = 0; j < npages && !(vec[i + j] & 1); j++)
 			;
 		if (j == npages) {
