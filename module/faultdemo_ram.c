@@ -408,18 +408,9 @@ static ssize_t faultdemo_ram_write(struct kiocb *iocb, struct iov_iter *from)
 /*
  * There is no backing store to write to, so cleaning a folio only means
  * write-protecting it in every shared mapping with folio_mkclean(): the
- * next store through any of them goes through .page_mkwrite again.
- *
- * The folio stays dirty, as in ramfs. The page cache is the only copy of
- * the data, and "unevictable" keeps only vmscan away: soft-offline
- * (mapping_evict_folio(), invalidate_inode_page()), memory-failure and
- * splice page stealing drop clean, unmapped page-cache folios without
- * asking, and a dirty folio without ->writepage cannot be dropped or
- * migrated that way. Clearing PG_dirty here would make fsync() lose data.
- *
- * folio_clear_dirty_for_io() would not do either: it write-protects only
- * for a mapping that can write back (mapping_can_writeback()), and ours,
- * on the noop backing device, cannot.
+ * next store through any of them goes through .page_mkwrite again. The
+ * folio stays dirty, and folio_clear_dirty_for_io() would not
+ * write-protect on the noop bdi: doc/design.md, "What dirty means".
  *
  * The folio lock orders this against .page_mkwrite: a store that hits a
  * PTE just write-protected waits in .page_mkwrite for the lock.
