@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "faultdemo_helpers.h"
+#include "faultdemo_fixture.h"
 
 #define NPAGES	16
 
@@ -28,13 +28,7 @@ FIXTURE(fork)
 
 FIXTURE_SETUP(fork)
 {
-	int ret;
-
-	ret = fdemo_set_defaults();
-	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
-	self->ps = fdemo_page_size();
-	self->fd = fdemo_open(O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->fd = fdemo_fixture_open(_metadata, &self->ps);
 	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
 	self->seed = fdemo_seed();
 	ASSERT_EQ(0, fdemo_fill(self->fd, 0, NPAGES * self->ps, self->seed));

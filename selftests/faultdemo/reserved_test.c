@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
-#include "faultdemo_helpers.h"
+#include "faultdemo_fixture.h"
 
 #define RES	FAULTDEMO_RESERVED_OFFSET
 
@@ -32,13 +32,7 @@ FIXTURE(reserved)
 
 FIXTURE_SETUP(reserved)
 {
-	int ret;
-
-	ret = fdemo_set_defaults();
-	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
-	self->ps = fdemo_page_size();
-	self->fd = fdemo_open(O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->fd = fdemo_fixture_open(_metadata, &self->ps);
 	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
 	if (!self->g.reserved_size)
 		SKIP(return, "reserved window disabled (reserved_size=0)");

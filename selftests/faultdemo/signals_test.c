@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
-#include "faultdemo_helpers.h"
+#include "faultdemo_fixture.h"
 
 FIXTURE(signals)
 {
@@ -25,13 +25,7 @@ FIXTURE(signals)
 
 FIXTURE_SETUP(signals)
 {
-	int ret;
-
-	ret = fdemo_set_defaults();
-	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
-	self->ps = fdemo_page_size();
-	self->fd = fdemo_open(O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->fd = fdemo_fixture_open(_metadata, &self->ps);
 	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
 	ASSERT_EQ(0, fdemo_stats_reset());
 	ASSERT_EQ(0, fdemo_stats(&self->s0));

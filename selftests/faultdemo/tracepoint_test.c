@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
-#include "faultdemo_helpers.h"
+#include "faultdemo_fixture.h"
 
 #define NPAGES	16
 
@@ -57,14 +57,9 @@ FIXTURE_SETUP(trace)
 {
 	const char *tracefs;
 	char pid[32];
-	int ret;
 
 	self->have_inst = false;
-	ret = fdemo_set_defaults();
-	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
-	self->ps = fdemo_page_size();
-	self->fd = fdemo_open(O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->fd = fdemo_fixture_open(_metadata, &self->ps);
 	self->seed = fdemo_seed();
 	ASSERT_EQ(0, fdemo_fill(self->fd, 0, 2 * NPAGES * self->ps, self->seed));
 	ASSERT_EQ(0, fdemo_clean(self->fd, 0, 2 * NPAGES * self->ps, NULL));

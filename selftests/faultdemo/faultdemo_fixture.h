@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Set-up steps shared by the kselftest_harness.h fixtures. An ASSERT in
+ * here fails the calling test: the harness longjmps out of it.
+ */
+#ifndef FAULTDEMO_FIXTURE_H
+#define FAULTDEMO_FIXTURE_H
+
+#include <fcntl.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+
+/*
+ * The module loaded with its parameters at their defaults, and the device
+ * open for reading and writing: its descriptor. The page size goes to @ps.
+ */
+static inline int fdemo_fixture_open(struct __test_metadata *_metadata,
+				     size_t *ps)
+{
+	int ret = fdemo_set_defaults(), fd;
+
+	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
+	*ps = fdemo_page_size();
+	fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
+	return fd;
+}
+
+#endif /* FAULTDEMO_FIXTURE_H */
