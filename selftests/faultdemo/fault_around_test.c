@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
-#include "faultdemo_helpers.h"
+#include "faultdemo_fixture.h"
 
 #define NPAGES	64	/* pages of the warm test area */
 
@@ -27,16 +27,8 @@ FIXTURE(fault_around)
 
 FIXTURE_SETUP(fault_around)
 {
-	int ret;
-
-	ret = fdemo_set_defaults();
-	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
-	self->ps = fdemo_page_size();
-	self->fab = 0;
-	if (!fdemo_fab_get(&self->fab) && self->fab != FDEMO_DEF_FAB)
-		ASSERT_EQ(0, fdemo_fab_set(FDEMO_DEF_FAB));
-	self->fd = fdemo_open(O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->fd = fdemo_fixture_open(_metadata, &self->ps);
+	self->fab = fdemo_fixture_default_fab(_metadata);
 	/* Warm pages: in the page cache, uptodate, not mapped anywhere. */
 	self->seed = fdemo_seed();
 	ASSERT_EQ(0, fdemo_fill(self->fd, 0, NPAGES * self->ps, self->seed));

@@ -202,17 +202,9 @@ static int fp_module(const struct fp_variant *v, const char *disk,
 }
 
 /* The module is reloaded per group of variants; defaults come back at exit. */
-static pid_t main_pid;
-
-static void __attribute__((constructor)) remember_main(void)
+static void __attribute__((constructor)) defaults_at_exit(void)
 {
-	main_pid = getpid();
-}
-
-static void __attribute__((destructor)) restore_defaults(void)
-{
-	if (getpid() == main_pid && fdemo_ko() && fdemo_reload(""))
-		fprintf(stderr, "# could not reload faultdemo with defaults\n");
+	fdemo_reload_defaults_at_exit();
 }
 
 FIXTURE_SETUP(fault_path)

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
-#include "faultdemo_helpers.h"
+#include "faultdemo_fixture.h"
 
 #define WINDOW	16	/* pages in the default fault-around window */
 
@@ -28,16 +28,8 @@ FIXTURE(fault_read)
 
 FIXTURE_SETUP(fault_read)
 {
-	int ret;
-
-	ret = fdemo_set_defaults();
-	ASSERT_EQ(0, ret) TH_LOG("module not usable: %s", strerror(-ret));
-	self->ps = fdemo_page_size();
-	self->fab = 0;
-	if (!fdemo_fab_get(&self->fab) && self->fab != FDEMO_DEF_FAB)
-		ASSERT_EQ(0, fdemo_fab_set(FDEMO_DEF_FAB));
-	self->fd = fdemo_open(O_RDWR);
-	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	self->fd = fdemo_fixture_open(_metadata, &self->ps);
+	self->fab = fdemo_fixture_default_fab(_metadata);
 	ASSERT_EQ(0, fdemo_geometry(self->fd, &self->g));
 	ASSERT_EQ(0, fdemo_stats_reset());
 	ASSERT_EQ(0, fdemo_stats(&self->s0));

@@ -28,4 +28,18 @@ static inline int fdemo_fixture_open(struct __test_metadata *_metadata,
 	return fd;
 }
 
+/*
+ * The kernel-wide fault_around_bytes set to its default: the value it had,
+ * for the teardown to restore, or 0 if there was nothing to restore.
+ */
+static inline __u64 fdemo_fixture_default_fab(struct __test_metadata *_metadata)
+{
+	__u64 fab = 0;
+
+	if (fdemo_fab_get(&fab) || fab == FDEMO_DEF_FAB)
+		return 0;
+	ASSERT_EQ(0, fdemo_fab_set(FDEMO_DEF_FAB));
+	return fab;
+}
+
 #endif /* FAULTDEMO_FIXTURE_H */

@@ -904,6 +904,20 @@ int fdemo_reload(const char *params)
 	return fdemo_load(params);
 }
 
+static pid_t defaults_pid;
+
+static void reload_defaults(void)
+{
+	if (getpid() == defaults_pid && fdemo_ko() && fdemo_reload(""))
+		fprintf(stderr, "# could not reload faultdemo with defaults\n");
+}
+
+void fdemo_reload_defaults_at_exit(void)
+{
+	defaults_pid = getpid();
+	atexit(reload_defaults);
+}
+
 int fdemo_kmsg_open(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);

@@ -194,6 +194,11 @@ int fdemo_load(const char *params);
 int fdemo_unload(void);
 int fdemo_unload_retry(void);
 int fdemo_reload(const char *params);
+/*
+ * For programs that reload the module with other parameters: when this
+ * process (not a child) exits, load it again with its defaults.
+ */
+void fdemo_reload_defaults_at_exit(void);
 
 /* /dev/kmsg: open at the end, later look for @needle in new records. */
 int fdemo_kmsg_open(void);

@@ -40,17 +40,9 @@
 #define KPF_THP			22
 
 /* The module is reloaded per variant; the suite's defaults come back at exit. */
-static pid_t main_pid;
-
-static void __attribute__((constructor)) remember_main(void)
+static void __attribute__((constructor)) defaults_at_exit(void)
 {
-	main_pid = getpid();
-}
-
-static void __attribute__((destructor)) restore_defaults(void)
-{
-	if (getpid() == main_pid && fdemo_ko() && fdemo_reload(""))
-		fprintf(stderr, "# could not reload faultdemo with defaults\n");
+	fdemo_reload_defaults_at_exit();
 }
 
 FIXTURE(folio)
