@@ -78,9 +78,9 @@ static void unmap_anon_isolated(struct tour *t, char *p, size_t n)
 
 static int row_anon_read(struct tour *t, struct tour_row *row)
 {
+	struct tour_before b;
 	const size_t n = 4;
 	struct probe_result r;
-	long pb, pa;
 	__u64 ent;
 	char *p;
 
@@ -92,11 +92,9 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
-	pb = ev_present(p, n);
+	tour_before_step(&b, false, p, n);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, n);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
+	tour_after_step(row, &b, &r, p);
 	tour_pagemap_into_row(row, p);
 	ent = ev_pagemap_one(p);
 	if (t->zero_pfn && (ent & PM_PRESENT))
@@ -107,9 +105,7 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 		row->ev[TF_RSS_KB] = EV_UNKNOWN;
 	unmap_anon_isolated(t, p, n);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 0);
 	tour_expect(row, TF_FILE, OP_EQ, 0);
@@ -126,9 +122,9 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 
 static int row_anon_write(struct tour *t, struct tour_row *row)
 {
+	struct tour_before b;
 	const size_t n = 4;
 	struct probe_result r;
-	long pb, pa;
 	__u64 ent;
 	char *p;
 
@@ -140,11 +136,9 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
-	pb = ev_present(p, n);
+	tour_before_step(&b, false, p, n);
 	tour_measure(t, row, ACT_STORE, p, 1, 0, 0x5a, &r);
-	pa = ev_present(p, n);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
+	tour_after_step(row, &b, &r, p);
 	tour_pagemap_into_row(row, p);
 	ent = ev_pagemap_one(p);
 	if (t->zero_pfn && (ent & PM_PRESENT))
@@ -154,9 +148,7 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 		row->ev[TF_RSS_KB] = EV_UNKNOWN;
 	unmap_anon_isolated(t, p, n);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
 	tour_expect(row, TF_FILE, OP_EQ, 0);
@@ -173,11 +165,11 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 
 static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	size_t span, first, last, i;
 	unsigned char *vec;
-	long ra, pb, pa, want_present = 1;
+	long ra, want_present = 1;
 	int calls;
 	bool miss;
 	char *p;
@@ -221,20 +213,13 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 		free(vec);
 	}
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, span);
+	tour_before_step(&b, true, p, span);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, span);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	tour_pagemap_into_row(row, p);
 	munmap(p, span * t->ps);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
@@ -258,9 +243,9 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 {
 	size_t win, region, idx, first, last, i;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long pb, pa, want = 0;
+	long want = 0;
 	unsigned char *vec;
 	__u64 start;
 	char *buf, *p;
@@ -317,19 +302,12 @@ static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 	}
 	free(vec);
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, region);
+	tour_before_step(&b, true, p, region);
 	tour_measure(t, row, ACT_LOAD, p + idx * t->ps, 1, 0, 0, &r);
-	pa = ev_present(p, region);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p + idx * t->ps);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p + idx * t->ps);
 	munmap(p, region * t->ps);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_MAP_PAGES, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
 	tour_expect(row, TF_READAHEAD, OP_EQ, 0);
@@ -353,9 +331,9 @@ static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 static int row_private_write(struct tour *t, struct tour_row *row)
 {
 	unsigned char before, after;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long ra, pb, pa;
+	long ra;
 	bool miss;
 	char *p;
 
@@ -373,23 +351,16 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_STORE, p, 1, 0, before ^ 0xff, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	tour_pagemap_into_row(row, p);
 	if (!tour_dev_byte(t, t->base, &after))
 		row->ev[TF_DEVICE_UNCHANGED] = after == before;
 	row->ev[TF_DATA_OK] = !r.signo && (unsigned char)p[0] == (before ^ 0xff);
 	munmap(p, t->ps);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_COW, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
@@ -410,10 +381,10 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 
 static int row_shared_first_write(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	unsigned char byte;
-	long ra, pb, pa;
+	long ra;
 	bool miss;
 	char *p;
 
@@ -432,20 +403,13 @@ static int row_shared_first_write(struct tour *t, struct tour_row *row)
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	tour_pagemap_into_row(row, p);
 	munmap(p, t->ps);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 1);
 	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
@@ -465,9 +429,8 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 {
 	struct faultdemo_clean c = { 0 };
 	struct probe_result r, setup;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	unsigned char byte;
-	long pb, pa;
 	char *p;
 
 	tour_row_init(row, "shared_write_after_clean",
@@ -490,14 +453,9 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 	}
 	row->ev[TF_CLEANED] = c.cleaned;
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	munmap(p, t->ps);
 
 	tour_expect_no_signal(row);
@@ -607,9 +565,7 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 	if (t->zero_pfn && (rep.ent0 & PM_PRESENT) && (rep.ent1 & PM_PRESENT))
 		row->ev[TF_PFN_CHANGED] = (rep.ent0 & PM_PFN_MASK) != (rep.ent1 & PM_PFN_MASK);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
 	tour_expect(row, TF_EXCLUSIVE_BEFORE, OP_EQ, 0);
@@ -628,7 +584,7 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 
 static int row_reserved_window(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	size_t n;
 	int pf;
@@ -651,11 +607,9 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 	 * No present count: pagemap, like every page table walker, skips
 	 * VM_PFNMAP vmas, so it would report the window as not mapped.
 	 */
-	tour_stats_snap(&s0);
+	tour_before_step(&b, true, NULL, 0);
 	tour_measure(t, row, ACT_LOAD, p, n, t->ps, 0, &r);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	pf = ev_smaps_vmflag(p, "pf");
 	if (pf >= 0)
 		row->ev[TF_VMA_PFNMAP] = pf;
@@ -681,9 +635,8 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 
 static int row_past_end(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long pb, pa;
 	int calls;
 	char *p;
 
@@ -697,14 +650,9 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 	if (p == MAP_FAILED)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	munmap(p, t->ps);
 
 	tour_expect_signal(row, SIGBUS, BUS_ADRERR);
@@ -723,7 +671,7 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 static int row_no_vma(struct tour *t, struct tour_row *row)
 {
 	struct probe_result r;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	char *res, *hole;
 
 	tour_row_init(row, "no_vma",
@@ -737,11 +685,9 @@ static int row_no_vma(struct tour *t, struct tour_row *row)
 	hole = res + t->ps;
 	munmap(hole, t->ps);
 
-	tour_stats_snap(&s0);
+	tour_before_step(&b, true, NULL, 0);
 	tour_measure(t, row, ACT_LOAD, hole, 1, 0, 0, &r);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, hole);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, hole);
 	munmap(res, 3 * t->ps);
 
 	tour_expect_signal(row, SIGSEGV, SEGV_MAPERR);
@@ -756,8 +702,7 @@ static int row_no_vma(struct tour *t, struct tour_row *row)
 static int row_store_read_only(struct tour *t, struct tour_row *row)
 {
 	struct probe_result r, setup;
-	struct fd_stats s0, s1;
-	long pb, pa;
+	struct tour_before b;
 	char *p;
 
 	tour_row_init(row, "store_read_only",
@@ -770,14 +715,9 @@ static int row_store_read_only(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 	tour_run_act(ACT_LOAD, p, 1, 0, 0, &setup);	/* present, read-only */
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_STORE, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	munmap(p, t->ps);
 
 	tour_expect_signal(row, SIGSEGV, SEGV_ACCERR);
@@ -826,11 +766,10 @@ static int row_exec_non_exec(struct tour *t, struct tour_row *row)
 
 static int row_swap_in(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	__u64 ent = 0;
 	bool same = true;
-	long pb, pa;
 	size_t i;
 	char *p;
 	int k;
@@ -870,14 +809,9 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 	}
 	row->ev[TF_SWAPPED_BEFORE] = 1;
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	ent = ev_pagemap_one(p);
 	row->ev[TF_SWAPPED] = !!(ent & PM_SWAP);
 	for (i = 0; !r.signo && i < t->ps; i++)
@@ -918,10 +852,10 @@ static int block_only(struct tour *t, struct tour_row *row)
 static int row_pmd_fault(struct tour *t, struct tour_row *row)
 {
 	const size_t pmd_pages = (2UL << 20) / t->ps;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	long long thp0, thp1;
-	long cold, pb, pa;
+	long cold;
 	char *p;
 
 	tour_row_init(row, "pmd_fault",
@@ -947,25 +881,18 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "the kernel placed the mapping at %p, not on 2 MiB", p);
 	}
 
-	tour_stats_snap(&s0);
 	thp0 = tour_vmstat_value("thp_file_mapped");
-	pb = ev_present(p, pmd_pages);
+	tour_before_step(&b, true, p, pmd_pages);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, pmd_pages);
+	tour_after_step(row, &b, &r, p);
 	thp1 = tour_vmstat_value("thp_file_mapped");
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
 	tour_pagemap_into_row(row, p);
 	row->ev[TF_FILE_PMD_MAPPED_KB] = ev_smaps_kb(p, "FilePmdMapped");
 	row->ev[TF_THP_FILE_MAPPED] = thp0 < 0 || thp1 < 0 ? EV_UNKNOWN : thp1 - thp0;
 	row->ev[TF_FOLIO_PAGES] = tour_contiguous_pages(p, pmd_pages);
 	munmap(p, pmd_pages * t->ps);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_PMD, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, pmd_pages);
@@ -984,11 +911,11 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 
 static int row_major_fault(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	long long rd0, wr0;
 	unsigned char byte;
-	long ra, run, pb, pa;
+	long ra, run;
 	long cold;
 	char *p;
 
@@ -1013,15 +940,10 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "cannot read %s", t->blkstat);
 	}
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
+	tour_after_step(row, &b, &r, p);
 	tour_blk_into_row(row, t, rd0, wr0);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
 	tour_pagemap_into_row(row, p);
 	row->ev[TF_DATA_OK] = !tour_dev_byte(t, cold, &byte) &&
 			      byte == __atomic_load_n((unsigned char *)p, __ATOMIC_RELAXED);
@@ -1100,9 +1022,7 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 		s2.v[FD_STAT_PAGE_MKWRITE] - s1.v[FD_STAT_PAGE_MKWRITE] == 1;
 	munmap(p, t->ps);
 
-	tour_expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 1);
 	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 1);
 	tour_expect(row, TF_PAGES_WRITTEN, OP_EQ, 1);
@@ -1119,11 +1039,11 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 static int row_evict_refault(struct tour *t, struct tour_row *row)
 {
 	unsigned char *want, *got;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	long long rd0, wr0;
 	unsigned char vec;
-	long page, pb, pa;
+	long page;
 	char *p;
 
 	tour_row_init(row, "evict_refault",
@@ -1161,15 +1081,10 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap, or %s unreadable", t->blkstat);
 	}
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
+	tour_after_step(row, &b, &r, p);
 	tour_blk_into_row(row, t, rd0, wr0);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
 	memcpy(got, p, t->ps);
 	row->ev[TF_DATA_OK] = !memcmp(want, got, t->ps);
 	munmap(p, t->ps);
@@ -1195,9 +1110,8 @@ static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
 {
 	__u64 src = t->base, dst = t->base + 1 < t->npages ? t->base + 1 : t->base - 1;
 	unsigned char before, after, *want;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long pb, pa;
 	char *p;
 	int err;
 
@@ -1221,14 +1135,9 @@ static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 	}
 
-	tour_stats_snap(&s0);
-	pb = ev_present(p, 1);
+	tour_before_step(&b, true, p, 1);
 	err = tour_measure_pread(t, row, p, t->ps, (off_t)(src * t->ps), &r);
-	pa = ev_present(p, 1);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, p);
-	tour_present_into_row(row, pb, pa);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, p);
 	tour_pagemap_into_row(row, p);
 	row->ev[TF_EFAULT] = err == EFAULT;
 	row->ev[TF_DATA_OK] = !err && !memcmp(p, want, t->ps);
@@ -1262,7 +1171,7 @@ static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
 
 static int row_exception_fixup(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	char *res, *hole;
 	int err;
@@ -1278,11 +1187,9 @@ static int row_exception_fixup(struct tour *t, struct tour_row *row)
 	hole = res + t->ps;
 	munmap(hole, t->ps);
 
-	tour_stats_snap(&s0);
+	tour_before_step(&b, true, NULL, 0);
 	err = tour_measure_pread(t, row, hole, t->ps, (off_t)(t->base * t->ps), &r);
-	tour_stats_snap(&s1);
-	tour_probe_into_row(row, &r, hole);
-	tour_stats_delta(row, &s0, &s1);
+	tour_after_step(row, &b, &r, hole);
 	row->ev[TF_EFAULT] = err == EFAULT;
 	munmap(res, 3 * t->ps);
 
@@ -1358,12 +1265,13 @@ static long mmap_threshold(size_t lo, size_t hi)
 
 static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 {
+	struct tour_before b;
 	const size_t small_size = 64, large_size = 1UL << 20;
 	unsigned long hs, he, ls, le;
 	char hname[256], lname[256];
 	struct probe_result r;
 	char *small, *large, *touch;
-	long pb, pa, thr;
+	long thr;
 	size_t k;
 
 	tour_row_init(row, "malloc_heap_or_mmap",
@@ -1414,11 +1322,9 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "every page from 128 on of the large block is present");
 	}
 	touch = large + k * t->ps;
-	pb = ev_present(touch, 1);
+	tour_before_step(&b, false, touch, 1);
 	tour_measure(t, row, ACT_STORE, touch, 1, 0, 1, &r);
-	pa = ev_present(touch, 1);
-	tour_probe_into_row(row, &r, touch);
-	tour_present_into_row(row, pb, pa);
+	tour_after_step(row, &b, &r, touch);
 	tour_pagemap_into_row(row, touch);
 	snprintf(row->note, sizeof(row->note),
 		 "(small at %p in %s %lx-%lx; large at %p in %lx-%lx%s%s, stored to its page %zu; glibc starts at 128 KiB and raises it when a mapped block is freed)",

@@ -209,8 +209,27 @@ void tour_probe_into_row(struct tour_row *row, const struct probe_result *r, con
 void tour_present_into_row(struct tour_row *row, long before, long after);
 /* Exclusive and file of @addr's pagemap entry, if present. */
 void tour_pagemap_into_row(struct tour_row *row, const void *addr);
+/*
+ * What a measured step is compared with, taken by tour_before_step() just
+ * before it: the device's counters if @stats, and the present pages of
+ * @npages from @map unless @map is NULL.
+ */
+struct tour_before {
+	bool stats;
+	const void *map;
+	size_t npages;
+	struct fd_stats s;
+	long present;
+};
+
+void tour_before_step(struct tour_before *b, bool stats, const void *map, size_t npages);
+/* The step on @addr and the changes since @b into the row. */
+void tour_after_step(struct tour_row *row, const struct tour_before *b,
+		     const struct probe_result *r, const void *addr);
 /* The checks most rows share. */
 void tour_expect_no_signal(struct tour_row *row);
+/* No signal, one minor fault and no major one. */
+void tour_expect_minor_fault(struct tour_row *row);
 void tour_expect_device_idle(struct tour_row *row);
 void tour_expect_error_code(struct tour_row *row, int prot, int write, int instr);
 void tour_expect_signal(struct tour_row *row, int signo, int code);

@@ -190,12 +190,48 @@ void tour_pagemap_into_row(struct tour_row *row, const void *addr)
 	row->ev[TF_FILE] = !!(ent & PM_FILE);
 }
 
+void tour_before_step(struct tour_before *b, bool stats, const void *map, size_t npages)
+{
+	b->stats = stats;
+	b->map = map;
+	b->npages = npages;
+	if (stats)
+		tour_stats_snap(&b->s);
+	if (map)
+		b->present = ev_present(map, npages);
+}
+
+void tour_after_step(struct tour_row *row, const struct tour_before *b,
+		     const struct probe_result *r, const void *addr)
+{
+	struct fd_stats s;
+	long present = 0;
+
+	/* The reverse order of tour_before_step(): the step alone in between. */
+	if (b->map)
+		present = ev_present(b->map, b->npages);
+	if (b->stats)
+		tour_stats_snap(&s);
+	tour_probe_into_row(row, r, addr);
+	if (b->map)
+		tour_present_into_row(row, b->present, present);
+	if (b->stats)
+		tour_stats_delta(row, &b->s, &s);
+}
+
 /* ------------------------------------------------------------------ */
 /* The checks most rows share */
 
 void tour_expect_no_signal(struct tour_row *row)
 {
 	tour_expect(row, TF_SIGNO, OP_EQ, 0);
+}
+
+void tour_expect_minor_fault(struct tour_row *row)
+{
+	tour_expect_no_signal(row);
+	tour_expect(row, TF_MINFLT, OP_EQ, 1);
+	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
 }
 
 void tour_expect_device_idle(struct tour_row *row)
