@@ -76,24 +76,25 @@ static void unmap_anon_isolated(struct tour *t, char *p, size_t n)
 	munmap(p - t->ps, (n + 2) * t->ps);
 }
 
-static int row_anon_read(struct tour *t, struct tour_row *row)
+/*
+ * The measured first access to a page of a fresh anonymous mapping of @n
+ * pages, and its evidence. False if the mapping failed (tour_fail() says).
+ */
+static bool anon_first_access(struct tour *t, struct tour_row *row, size_t n,
+			      enum tour_act op, unsigned char val)
 {
 	struct tour_before b;
-	const size_t n = 4;
 	struct probe_result r;
 	__u64 ent;
 	char *p;
 
-	tour_row_init(row, "anon_read",
-		      "do_anonymous_page: read fault, maps the shared zero page read-only");
-	snprintf(row->action, sizeof(row->action),
-		 "load from 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
 	p = map_anon_isolated(t, n);
-	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
-
+	if (!p) {
+		tour_fail(row, "mmap: %s", strerror(errno));
+		return false;
+	}
 	tour_before_step(&b, false, p, n);
-	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
+	tour_measure(t, row, op, p, 1, 0, val, &r);
 	tour_after_step(row, &b, &r, p);
 	tour_pagemap_into_row(row, p);
 	ent = ev_pagemap_one(p);
@@ -104,6 +105,19 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 	if (row->ev[TF_RSS_KB] < 0)
 		row->ev[TF_RSS_KB] = EV_UNKNOWN;
 	unmap_anon_isolated(t, p, n);
+	return true;
+}
+
+static int row_anon_read(struct tour *t, struct tour_row *row)
+{
+	const size_t n = 4;
+
+	tour_row_init(row, "anon_read",
+		      "do_anonymous_page: read fault, maps the shared zero page read-only");
+	snprintf(row->action, sizeof(row->action),
+		 "load from 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
+	if (!anon_first_access(t, row, n, ACT_LOAD, 0))
+		return 0;
 
 	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
@@ -122,31 +136,14 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 
 static int row_anon_write(struct tour *t, struct tour_row *row)
 {
-	struct tour_before b;
 	const size_t n = 4;
-	struct probe_result r;
-	__u64 ent;
-	char *p;
 
 	tour_row_init(row, "anon_write",
 		      "do_anonymous_page: write fault, a new zeroed page from the buddy allocator");
 	snprintf(row->action, sizeof(row->action),
 		 "store to 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
-	p = map_anon_isolated(t, n);
-	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
-
-	tour_before_step(&b, false, p, n);
-	tour_measure(t, row, ACT_STORE, p, 1, 0, 0x5a, &r);
-	tour_after_step(row, &b, &r, p);
-	tour_pagemap_into_row(row, p);
-	ent = ev_pagemap_one(p);
-	if (t->zero_pfn && (ent & PM_PRESENT))
-		row->ev[TF_ZERO_PFN_SHARED] = (ent & PM_PFN_MASK) == t->zero_pfn;
-	row->ev[TF_RSS_KB] = ev_smaps_kb(p, "Rss");
-	if (row->ev[TF_RSS_KB] < 0)
-		row->ev[TF_RSS_KB] = EV_UNKNOWN;
-	unmap_anon_isolated(t, p, n);
+	if (!anon_first_access(t, row, n, ACT_STORE, 0x5a))
+		return 0;
 
 	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
@@ -158,6 +155,25 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 	tour_expect_kernel(row, 1, 0x6, MUST_ANON_STORE, "do_fault do_wp_page do_swap_page",
 			   "handle_pte_fault do_anonymous_page");
 	return 0;
+}
+
+/*
+ * A fresh read-write mapping of device page t->base, and its first byte
+ * (read() before the mapping: a row may store it back unchanged). NULL if
+ * either failed (tour_fail() says).
+ */
+static char *map_base(struct tour *t, struct tour_row *row, int flags, unsigned char *byte)
+{
+	char *p;
+
+	if (tour_dev_byte(t, t->base, byte)) {
+		tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+		return NULL;
+	}
+	p = tour_dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, flags);
+	if (!p)
+		tour_fail(row, "mmap: %s", strerror(errno));
+	return p;
 }
 
 #define MUST_COLD_READ	"handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault"
@@ -345,11 +361,9 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 	ra = tour_readahead_expected(t, t->base, &miss);
 	if (ra < 0)
 		return tour_fail(row, "mincore: %s", strerror((int)-ra));
-	if (tour_dev_byte(t, t->base, &before))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = tour_dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	p = map_base(t, row, MAP_PRIVATE, &before);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+		return 0;
 
 	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_STORE, p, 1, 0, before ^ 0xff, &r);
@@ -397,11 +411,9 @@ static int row_shared_first_write(struct tour *t, struct tour_row *row)
 	if (ra < 0)
 		return tour_fail(row, "mincore: %s", strerror((int)-ra));
 	/* Storing what is there: the path runs, the device keeps its data. */
-	if (tour_dev_byte(t, t->base, &byte))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = tour_dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	p = map_base(t, row, MAP_SHARED, &byte);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+		return 0;
 
 	tour_before_step(&b, true, p, 1);
 	tour_measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
@@ -438,11 +450,9 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "store to device page %llu via a fresh MAP_SHARED mapping, FAULTDEMO_IOC_CLEAN it, store again (measured)",
 		 (unsigned long long)t->base);
-	if (tour_dev_byte(t, t->base, &byte))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = tour_dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	p = map_base(t, row, MAP_SHARED, &byte);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+		return 0;
 	tour_run_act(ACT_STORE, p, 1, 0, byte, &setup);
 	c.offset = t->base * t->ps;
 	c.length = t->ps;
@@ -517,12 +527,10 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 		      "do_wp_page -> wp_page_copy: the page is shared with the parent, the child gets a copy");
 	snprintf(row->action, sizeof(row->action),
 		 "store to a MAP_PRIVATE device page (COWed: now anonymous), fork(), store again in the child (measured)");
-	if (tour_dev_byte(t, t->base, &val))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	val ^= 0x0f;
-	p = tour_dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	p = map_base(t, row, MAP_PRIVATE, &val);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+		return 0;
+	val ^= 0x0f;
 	tour_run_act(ACT_STORE, p, 1, 0, val, &setup);
 	if (setup.signo || pipe(pfd)) {
 		munmap(p, t->ps);
@@ -668,27 +676,44 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 	return 0;
 }
 
+/*
+ * An address with no mapping: the middle one of three PROT_NONE pages,
+ * unmapped. With a guard page on each side no neighbouring stack can grow
+ * into it. NULL on failure; unmap_hole() undoes it.
+ */
+static char *map_hole(struct tour *t)
+{
+	char *res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (res == MAP_FAILED)
+		return NULL;
+	munmap(res + t->ps, t->ps);
+	return res + t->ps;
+}
+
+static void unmap_hole(struct tour *t, char *hole)
+{
+	munmap(hole - t->ps, 3 * t->ps);
+}
+
 static int row_no_vma(struct tour *t, struct tour_row *row)
 {
 	struct probe_result r;
 	struct tour_before b;
-	char *res, *hole;
+	char *hole;
 
 	tour_row_init(row, "no_vma",
 		      "do_user_addr_fault: no vma -> bad_area -> SIGSEGV (no handler runs)");
 	snprintf(row->action, sizeof(row->action),
 		 "load from an address with no mapping (a hole between two PROT_NONE pages)");
-	/* Guard pages on both sides: no neighbouring stack can grow into it. */
-	res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED)
+	hole = map_hole(t);
+	if (!hole)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	hole = res + t->ps;
-	munmap(hole, t->ps);
 
 	tour_before_step(&b, true, NULL, 0);
 	tour_measure(t, row, ACT_LOAD, hole, 1, 0, 0, &r);
 	tour_after_step(row, &b, &r, hole);
-	munmap(res, 3 * t->ps);
+	unmap_hole(t, hole);
 
 	tour_expect_signal(row, SIGSEGV, SEGV_MAPERR);
 	tour_expect_error_code(row, 0, 0, 0);
@@ -987,11 +1012,9 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "store (the byte already there) to device page %llu through a fresh MAP_SHARED mapping and msync(MS_SYNC) it (measured), then store again",
 		 (unsigned long long)t->base);
-	if (tour_dev_byte(t, t->base, &byte))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = tour_dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	p = map_base(t, row, MAP_SHARED, &byte);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+		return 0;
 	if (tour_blk_sectors(t, &rd0, &wr0)) {
 		munmap(p, t->ps);
 		return tour_fail(row, "cannot read %s", t->blkstat);
@@ -1173,7 +1196,7 @@ static int row_exception_fixup(struct tour *t, struct tour_row *row)
 {
 	struct tour_before b;
 	struct probe_result r;
-	char *res, *hole;
+	char *hole;
 	int err;
 
 	tour_row_init(row, "exception_fixup",
@@ -1181,17 +1204,15 @@ static int row_exception_fixup(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "read() device page %llu into an address with no mapping (a hole between two PROT_NONE pages)",
 		 (unsigned long long)t->base);
-	res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED)
+	hole = map_hole(t);
+	if (!hole)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	hole = res + t->ps;
-	munmap(hole, t->ps);
 
 	tour_before_step(&b, true, NULL, 0);
 	err = tour_measure_pread(t, row, hole, t->ps, (off_t)(t->base * t->ps), &r);
 	tour_after_step(row, &b, &r, hole);
 	row->ev[TF_EFAULT] = err == EFAULT;
-	munmap(res, 3 * t->ps);
+	unmap_hole(t, hole);
 
 	tour_expect_no_signal(row);
 	tour_expect(row, TF_EFAULT, OP_EQ, 1);
