@@ -38,302 +38,6 @@
 /* Alignment of mappings whose fault-around window must be predictable. */
 #define PMD_ALIGN	(2UL << 20)
 
-struct tour {
-	int fd;
-	struct faultdemo_geometry g;
-	size_t ps;
-	__u64 npages;		/* pages in the data area */
-	__u64 fab;		/* fault_around_bytes; 0: unknown */
-	__u64 base;		/* the device page most rows use */
-	long cold;		/* a page not yet cached, or -errno */
-	__u64 zero_pfn;		/* PFN of the zero page; 0: PFNs hidden */
-	bool block;		/* a backing device is behind the page cache */
-	char backing[256];	/* its path */
-	char bdi[64];		/* the store's bdi */
-	char blkstat[128];	/* its /sys/dev/block/M:m/stat */
-	struct swap_state swap;
-	struct tour_kernel k;	/* the kernel's account of each step */
-};
-
-/* ------------------------------------------------------------------ */
-/* The measured actions: plain loads, stores and a call, nothing else. */
-
-enum act_op { ACT_LOAD, ACT_STORE, ACT_CALL, ACT_PREAD };
-
-struct act {
-	enum act_op op;
-	char *addr;
-	size_t n;		/* accesses; ACT_PREAD: bytes */
-	size_t step;		/* bytes between them */
-	unsigned char val;	/* what ACT_STORE stores */
-	unsigned long sink;	/* keeps the loads */
-	int fd;			/* ACT_PREAD: pread(fd, addr, n, off) */
-	off_t off;
-	ssize_t ret;
-	int err;
-};
-
-static void act_run(void *arg)
-{
-	struct act *a = arg;
-	size_t i;
-
-	if (a->op == ACT_PREAD) {
-		a->ret = pread(a->fd, a->addr, a->n, a->off);
-		a->err = a->ret < 0 ? errno : 0;
-		return;
-	}
-	for (i = 0; i < a->n; i++) {
-		unsigned char *p = (unsigned char *)a->addr + i * a->step;
-
-		switch (a->op) {
-		case ACT_LOAD:
-			a->sink += __atomic_load_n(p, __ATOMIC_RELAXED);
-			break;
-		case ACT_STORE:
-			__atomic_store_n(p, a->val, __ATOMIC_RELAXED);
-			break;
-		case ACT_CALL:
-			((void (*)(void))(unsigned long)p)();
-			break;
-		case ACT_PREAD:
-			break;
-		}
-	}
-}
-
-static void run_act(enum act_op op, void *addr, size_t n, size_t step,
-		    unsigned char val, struct probe_result *r)
-{
-	struct act a = { .op = op, .addr = addr, .n = n, .step = step, .val = val };
-
-	probe_run(act_run, &a, r);
-}
-
-/* A measured step: the action, with the kernel's account of it. */
-static void measure(struct tour *t, struct tour_row *row, enum act_op op, void *addr,
-		    size_t n, size_t step, unsigned char val, struct probe_result *r)
-{
-	tour_kernel_begin(&t->k);
-	run_act(op, addr, n, step, val, r);
-	tour_kernel_end(&t->k, row, addr, n > 1 ? n * step : 1);
-}
-
-/* A measured pread(): copy_to_user() is the access. Returns its errno. */
-static int measure_pread(struct tour *t, struct tour_row *row, void *buf, size_t len,
-			 off_t off, struct probe_result *r)
-{
-	struct act a = { .op = ACT_PREAD, .addr = buf, .n = len, .fd = t->fd, .off = off };
-
-	tour_kernel_begin(&t->k);
-	probe_run(act_run, &a, r);
-	tour_kernel_end(&t->k, row, buf, len);
-	if (a.ret == (ssize_t)len)
-		return 0;
-	return a.ret < 0 ? a.err : EIO;
-}
-
-/* ------------------------------------------------------------------ */
-/* Evidence into a row */
-
-static const enum tour_field stat_field[FD_STAT_NR] = {
-	[FD_STAT_FAULT_READ]	= TF_FAULT_READ,
-	[FD_STAT_FAULT_COW]	= TF_FAULT_COW,
-	[FD_STAT_FAULT_SHARED]	= TF_FAULT_SHARED,
-	[FD_STAT_MAP_PAGES]	= TF_MAP_PAGES,
-	[FD_STAT_PAGE_MKWRITE]	= TF_PAGE_MKWRITE,
-	[FD_STAT_SIGBUS]	= TF_SIGBUS,
-	[FD_STAT_READAHEAD]	= TF_READAHEAD,
-	[FD_STAT_CLEAN]		= TF_NR,	/* not a fault path */
-	[FD_STAT_PAGES_CACHED]	= TF_PAGES_CACHED,
-	[FD_STAT_FAULT_MAJOR]	= TF_FAULT_MAJOR,
-	[FD_STAT_FAULT_RETRY]	= TF_FAULT_RETRY,
-	[FD_STAT_PAGES_READ]	= TF_PAGES_READ,
-	[FD_STAT_PAGES_WRITTEN]	= TF_PAGES_WRITTEN,
-	[FD_STAT_WRITEBACK_ERRORS] = TF_NR,
-	[FD_STAT_FAULT_PMD]	= TF_FAULT_PMD,
-	[FD_STAT_MAP_PAGES_PMD]	= TF_MAP_PAGES_PMD,
-};
-
-/* Counters of handler calls; the others count pages or kinds of calls. */
-static bool handler_field(enum tour_field f)
-{
-	return f >= TF_FAULT_READ && f <= TF_READAHEAD;
-}
-
-static void stats_snap(struct fd_stats *s)
-{
-	if (fd_stats_read(s))
-		memset(s->v, 0xff, sizeof(s->v));	/* all -1: unknown */
-}
-
-static void stats_delta(struct tour_row *row, const struct fd_stats *a,
-			const struct fd_stats *b)
-{
-	long long total = 0;
-	bool known = true;
-	int i;
-
-	for (i = 0; i < FD_STAT_NR; i++) {
-		enum tour_field f = stat_field[i];
-
-		if (f == TF_NR)
-			continue;
-		if (a->v[i] < 0 || b->v[i] < 0) {
-			known = false;
-			continue;
-		}
-		row->ev[f] = b->v[i] - a->v[i];
-		if (handler_field(f))
-			total += row->ev[f];
-	}
-	if (known)
-		row->ev[TF_DEVICE_TOTAL] = total;
-}
-
-static void probe_into_row(struct tour_row *row, const struct probe_result *r,
-			   const void *addr)
-{
-	row->ev[TF_MINFLT] = r->minflt;
-	row->ev[TF_MAJFLT] = r->majflt;
-	row->ev[TF_FAULTS] = r->minflt + r->majflt;
-	row->ev[TF_SIGNO] = r->signo;
-	if (!r->signo)
-		return;
-	row->ev[TF_SI_CODE] = r->code;
-	row->ev[TF_SI_ADDR_OK] = r->addr == addr;
-	if (r->err < 0)
-		return;
-	row->ev[TF_TRAPNO] = r->trapno;
-	row->ev[TF_ERROR_CODE] = r->err;
-	row->ev[TF_ERR_PROT] = !!(r->err & X86_PF_PROT);
-	row->ev[TF_ERR_WRITE] = !!(r->err & X86_PF_WRITE);
-	row->ev[TF_ERR_USER] = !!(r->err & X86_PF_USER);
-	row->ev[TF_ERR_RSVD] = !!(r->err & X86_PF_RSVD);
-	row->ev[TF_ERR_INSTR] = !!(r->err & X86_PF_INSTR);
-}
-
-static void present_into_row(struct tour_row *row, long before, long after)
-{
-	if (before < 0 || after < 0)
-		return;
-	row->ev[TF_PRESENT_BEFORE] = before;
-	row->ev[TF_PRESENT] = after - before;
-}
-
-static void pagemap_into_row(struct tour_row *row, const void *addr)
-{
-	__u64 ent = ev_pagemap_one(addr);
-
-	if (!(ent & PM_PRESENT))
-		return;
-	row->ev[TF_EXCLUSIVE] = !!(ent & PM_EXCLUSIVE);
-	row->ev[TF_FILE] = !!(ent & PM_FILE);
-}
-
-/* The checks most rows share. */
-static void expect_no_signal(struct tour_row *row)
-{
-	tour_expect(row, TF_SIGNO, OP_EQ, 0);
-}
-
-static void expect_device_idle(struct tour_row *row)
-{
-	tour_expect(row, TF_DEVICE_TOTAL, OP_EQ, 0);
-}
-
-/*
- * The x86 page-fault error code of a user access: P (protection), W
- * (write) and I (instruction fetch) as given, U always, RSVD never.
- */
-static void expect_error_code(struct tour_row *row, int prot, int write, int instr)
-{
-#ifdef __x86_64__
-	tour_expect(row, TF_TRAPNO, OP_EQ, X86_TRAP_PF);
-	tour_expect(row, TF_ERR_PROT, OP_EQ, prot);
-	tour_expect(row, TF_ERR_WRITE, OP_EQ, write);
-	tour_expect(row, TF_ERR_USER, OP_EQ, 1);
-	tour_expect(row, TF_ERR_RSVD, OP_EQ, 0);
-	tour_expect(row, TF_ERR_INSTR, OP_EQ, instr);
-#else
-	(void)row; (void)prot; (void)write; (void)instr;
-#endif
-}
-
-static void expect_signal(struct tour_row *row, int signo, int code)
-{
-	tour_expect(row, TF_SIGNO, OP_EQ, signo);
-	tour_expect(row, TF_SI_CODE, OP_EQ, code);
-	tour_expect(row, TF_SI_ADDR_OK, OP_EQ, 1);
-	/* A fault that fails is not counted in min_flt/maj_flt. */
-	tour_expect(row, TF_MINFLT, OP_EQ, 0);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* The device */
-
-/* Does a read fault in a new mapping call .map_pages? -1: cannot tell. */
-static int fault_around_calls(const struct tour *t)
-{
-	if (!t->g.fault_around)
-		return 0;	/* the vma has no .map_pages at all */
-	if (!t->fab)
-		return -1;
-	return t->fab / t->ps > 1;
-}
-
-static void *dev_map(struct tour *t, __u64 page, size_t npages, int prot, int flags)
-{
-	void *p = mmap(NULL, npages * t->ps, prot, flags, t->fd, (off_t)(page * t->ps));
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int dev_byte(struct tour *t, __u64 page, unsigned char *b)
-{
-	return pread(t->fd, b, 1, (off_t)(page * t->ps)) == 1 ? 0 : -1;
-}
-
-/* Refresh the runtime parameters: another process may have changed them. */
-static void refresh_geometry(struct tour *t)
-{
-	struct faultdemo_geometry g;
-
-	if (!fd_geometry(t->fd, &g))
-		t->g = g;
-}
-
-/*
- * What a .fault at @page will add to the page cache: nothing on a hit;
- * on a miss the page and, as read-ahead, the uncached pages among the
- * next readahead ones. Returns the read-ahead count, *miss = page
- * uncached, or -errno.
- */
-static long readahead_expected(struct tour *t, __u64 page, bool *miss)
-{
-	size_t n = 1 + t->g.readahead, i;
-	unsigned char *vec;
-	long ra = 0;
-	int ret;
-
-	if (page + n > t->npages)
-		n = t->npages - page;
-	vec = calloc(n, 1);
-	if (!vec)
-		return -ENOMEM;
-	ret = ev_cached(t->fd, page, n, vec);
-	if (ret) {
-		free(vec);
-		return ret;
-	}
-	*miss = !(vec[0] & 1);
-	for (i = 1; *miss && i < n; i++)
-		ra += !(vec[i] & 1);
-	free(vec);
-	return ra;
-}
-
 /* ------------------------------------------------------------------ */
 /* The rows */
 
@@ -372,28 +76,27 @@ static void unmap_anon_isolated(struct tour *t, char *p, size_t n)
 	munmap(p - t->ps, (n + 2) * t->ps);
 }
 
-static int row_anon_read(struct tour *t, struct tour_row *row)
+/*
+ * The measured first access to a page of a fresh anonymous mapping of @n
+ * pages, and its evidence. False if the mapping failed (tour_fail() says).
+ */
+static bool anon_first_access(struct tour *t, struct tour_row *row, size_t n,
+			      enum tour_act op, unsigned char val)
 {
-	const size_t n = 4;
+	struct tour_before b;
 	struct probe_result r;
-	long pb, pa;
 	__u64 ent;
 	char *p;
 
-	tour_row_init(row, "anon_read",
-		      "do_anonymous_page: read fault, maps the shared zero page read-only");
-	snprintf(row->action, sizeof(row->action),
-		 "load from 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
 	p = map_anon_isolated(t, n);
-	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
-
-	pb = ev_present(p, n);
-	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, n);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	pagemap_into_row(row, p);
+	if (!p) {
+		tour_fail(row, "mmap: %s", strerror(errno));
+		return false;
+	}
+	tour_before_step(&b, false, p, n);
+	tour_measure(t, row, op, p, 1, 0, val, &r);
+	tour_after_step(row, &b, &r, p);
+	tour_pagemap_into_row(row, p);
 	ent = ev_pagemap_one(p);
 	if (t->zero_pfn && (ent & PM_PRESENT))
 		row->ev[TF_ZERO_PFN_SHARED] = (ent & PM_PFN_MASK) == t->zero_pfn;
@@ -402,10 +105,21 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 	if (row->ev[TF_RSS_KB] < 0)
 		row->ev[TF_RSS_KB] = EV_UNKNOWN;
 	unmap_anon_isolated(t, p, n);
+	return true;
+}
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+static int row_anon_read(struct tour *t, struct tour_row *row)
+{
+	const size_t n = 4;
+
+	tour_row_init(row, "anon_read",
+		      "do_anonymous_page: read fault, maps the shared zero page read-only");
+	snprintf(row->action, sizeof(row->action),
+		 "load from 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
+	if (!anon_first_access(t, row, n, ACT_LOAD, 0))
+		return 0;
+
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 0);
 	tour_expect(row, TF_FILE, OP_EQ, 0);
@@ -423,36 +137,15 @@ static int row_anon_read(struct tour *t, struct tour_row *row)
 static int row_anon_write(struct tour *t, struct tour_row *row)
 {
 	const size_t n = 4;
-	struct probe_result r;
-	long pb, pa;
-	__u64 ent;
-	char *p;
 
 	tour_row_init(row, "anon_write",
 		      "do_anonymous_page: write fault, a new zeroed page from the buddy allocator");
 	snprintf(row->action, sizeof(row->action),
 		 "store to 1 page of a fresh %zu-page MAP_PRIVATE|MAP_ANONYMOUS mapping", n);
-	p = map_anon_isolated(t, n);
-	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+	if (!anon_first_access(t, row, n, ACT_STORE, 0x5a))
+		return 0;
 
-	pb = ev_present(p, n);
-	measure(t, row, ACT_STORE, p, 1, 0, 0x5a, &r);
-	pa = ev_present(p, n);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	pagemap_into_row(row, p);
-	ent = ev_pagemap_one(p);
-	if (t->zero_pfn && (ent & PM_PRESENT))
-		row->ev[TF_ZERO_PFN_SHARED] = (ent & PM_PFN_MASK) == t->zero_pfn;
-	row->ev[TF_RSS_KB] = ev_smaps_kb(p, "Rss");
-	if (row->ev[TF_RSS_KB] < 0)
-		row->ev[TF_RSS_KB] = EV_UNKNOWN;
-	unmap_anon_isolated(t, p, n);
-
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_EXCLUSIVE, OP_EQ, 1);
 	tour_expect(row, TF_FILE, OP_EQ, 0);
@@ -464,16 +157,35 @@ static int row_anon_write(struct tour *t, struct tour_row *row)
 	return 0;
 }
 
+/*
+ * A fresh read-write mapping of device page t->base, and its first byte
+ * (read() before the mapping: a row may store it back unchanged). NULL if
+ * either failed (tour_fail() says).
+ */
+static char *map_base(struct tour *t, struct tour_row *row, int flags, unsigned char *byte)
+{
+	char *p;
+
+	if (tour_dev_byte(t, t->base, byte)) {
+		tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
+		return NULL;
+	}
+	p = tour_dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, flags);
+	if (!p)
+		tour_fail(row, "mmap: %s", strerror(errno));
+	return p;
+}
+
 #define MUST_COLD_READ	"handle_mm_fault do_fault __do_fault faultdemo_fault finish_fault"
 #define MUST_COLD_READ_AROUND	MUST_COLD_READ " faultdemo_map_pages"
 
 static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	size_t span, first, last, i;
 	unsigned char *vec;
-	long ra, pb, pa, want_present = 1;
+	long ra, want_present = 1;
 	int calls;
 	bool miss;
 	char *p;
@@ -485,24 +197,24 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 				 "block mode: a load from an uncached page reads the device: see major_fault");
 	if (t->cold < 0)
 		return tour_skip(row, "every device page is cached (reload the module)");
-	refresh_geometry(t);
+	tour_refresh_geometry(t);
 	span = 1 + t->g.readahead;
 	if (t->cold + span > t->npages)
 		span = t->npages - t->cold;
 	snprintf(row->action, sizeof(row->action),
 		 "load from device page %ld (not in the page cache) through a fresh %zu-page MAP_SHARED PROT_READ mapping",
 		 t->cold, span);
-	ra = readahead_expected(t, t->cold, &miss);
+	ra = tour_readahead_expected(t, t->cold, &miss);
 	if (ra < 0)
 		return tour_fail(row, "mincore: %s", strerror((int)-ra));
 	if (!miss)
 		return tour_skip(row, "device page %ld is cached already", t->cold);
-	p = dev_map(t, t->cold, span, PROT_READ, MAP_SHARED);
+	p = tour_dev_map(t, t->cold, span, PROT_READ, MAP_SHARED);
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
 	/* .map_pages runs before .fault: it maps what was cached before. */
-	calls = fault_around_calls(t);
+	calls = tour_fault_around_calls(t);
 	if (calls > 0) {
 		vec = calloc(span, 1);
 		if (!vec || ev_cached(t->fd, t->cold, span, vec)) {
@@ -517,20 +229,13 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 		free(vec);
 	}
 
-	stats_snap(&s0);
-	pb = ev_present(p, span);
-	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, span);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
-	pagemap_into_row(row, p);
+	tour_before_step(&b, true, p, span);
+	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p);
+	tour_pagemap_into_row(row, p);
 	munmap(p, span * t->ps);
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_COW, OP_EQ, 0);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
@@ -554,16 +259,16 @@ static int row_dev_cold_read(struct tour *t, struct tour_row *row)
 static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 {
 	size_t win, region, idx, first, last, i;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long pb, pa, want = 0;
+	long want = 0;
 	unsigned char *vec;
 	__u64 start;
 	char *buf, *p;
 
 	tour_row_init(row, "dev_fault_around",
 		      "do_read_fault -> do_fault_around -> .map_pages (filemap_map_pages): one fault maps every cached page of the window");
-	refresh_geometry(t);
+	tour_refresh_geometry(t);
 	if (!t->g.fault_around)
 		return tour_skip(row, "fault_around=0: mappings get no .map_pages");
 	if (t->fab && t->fab / t->ps <= 1)
@@ -613,19 +318,12 @@ static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 	}
 	free(vec);
 
-	stats_snap(&s0);
-	pb = ev_present(p, region);
-	measure(t, row, ACT_LOAD, p + idx * t->ps, 1, 0, 0, &r);
-	pa = ev_present(p, region);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p + idx * t->ps);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, p, region);
+	tour_measure(t, row, ACT_LOAD, p + idx * t->ps, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p + idx * t->ps);
 	munmap(p, region * t->ps);
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_MAP_PAGES, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
 	tour_expect(row, TF_READAHEAD, OP_EQ, 0);
@@ -649,9 +347,9 @@ static int row_dev_fault_around(struct tour *t, struct tour_row *row)
 static int row_private_write(struct tour *t, struct tour_row *row)
 {
 	unsigned char before, after;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long ra, pb, pa;
+	long ra;
 	bool miss;
 	char *p;
 
@@ -660,32 +358,23 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "store to device page %llu through a fresh 1-page MAP_PRIVATE mapping",
 		 (unsigned long long)t->base);
-	ra = readahead_expected(t, t->base, &miss);
+	ra = tour_readahead_expected(t, t->base, &miss);
 	if (ra < 0)
 		return tour_fail(row, "mincore: %s", strerror((int)-ra));
-	if (dev_byte(t, t->base, &before))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	p = map_base(t, row, MAP_PRIVATE, &before);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+		return 0;
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_STORE, p, 1, 0, before ^ 0xff, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
-	pagemap_into_row(row, p);
-	if (!dev_byte(t, t->base, &after))
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_STORE, p, 1, 0, before ^ 0xff, &r);
+	tour_after_step(row, &b, &r, p);
+	tour_pagemap_into_row(row, p);
+	if (!tour_dev_byte(t, t->base, &after))
 		row->ev[TF_DEVICE_UNCHANGED] = after == before;
 	row->ev[TF_DATA_OK] = !r.signo && (unsigned char)p[0] == (before ^ 0xff);
 	munmap(p, t->ps);
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_COW, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 0);
@@ -706,10 +395,10 @@ static int row_private_write(struct tour *t, struct tour_row *row)
 
 static int row_shared_first_write(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	unsigned char byte;
-	long ra, pb, pa;
+	long ra;
 	bool miss;
 	char *p;
 
@@ -718,30 +407,21 @@ static int row_shared_first_write(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "store (the byte already there) to device page %llu through a fresh 1-page MAP_SHARED mapping",
 		 (unsigned long long)t->base);
-	ra = readahead_expected(t, t->base, &miss);
+	ra = tour_readahead_expected(t, t->base, &miss);
 	if (ra < 0)
 		return tour_fail(row, "mincore: %s", strerror((int)-ra));
 	/* Storing what is there: the path runs, the device keeps its data. */
-	if (dev_byte(t, t->base, &byte))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	p = map_base(t, row, MAP_SHARED, &byte);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
+		return 0;
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
-	pagemap_into_row(row, p);
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
+	tour_after_step(row, &b, &r, p);
+	tour_pagemap_into_row(row, p);
 	munmap(p, t->ps);
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 1);
 	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 0);
@@ -761,9 +441,8 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 {
 	struct faultdemo_clean c = { 0 };
 	struct probe_result r, setup;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	unsigned char byte;
-	long pb, pa;
 	char *p;
 
 	tour_row_init(row, "shared_write_after_clean",
@@ -771,12 +450,10 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "store to device page %llu via a fresh MAP_SHARED mapping, FAULTDEMO_IOC_CLEAN it, store again (measured)",
 		 (unsigned long long)t->base);
-	if (dev_byte(t, t->base, &byte))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	p = map_base(t, row, MAP_SHARED, &byte);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
-	run_act(ACT_STORE, p, 1, 0, byte, &setup);
+		return 0;
+	tour_run_act(ACT_STORE, p, 1, 0, byte, &setup);
 	c.offset = t->base * t->ps;
 	c.length = t->ps;
 	if (setup.signo || ioctl(t->fd, FAULTDEMO_IOC_CLEAN, &c)) {
@@ -786,17 +463,12 @@ static int row_shared_write_after_clean(struct tour *t, struct tour_row *row)
 	}
 	row->ev[TF_CLEANED] = c.cleaned;
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_STORE, p, 1, 0, byte, &r);
+	tour_after_step(row, &b, &r, p);
 	munmap(p, t->ps);
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	/* block mode: 0 if the flusher wrote the page back first */
 	tour_expect(row, TF_CLEANED, t->block ? OP_LE : OP_EQ, 1);
 	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
@@ -831,12 +503,12 @@ static void fork_child(int wfd, char *p, unsigned char val)
 	memset(&rep, 0, sizeof(rep));
 	ev_populate_text();
 	rep.ent0 = ev_pagemap_one(p);
-	stats_snap(&rep.s0);
+	tour_stats_snap(&rep.s0);
 	rep.pb = ev_present(p, 1);
-	run_act(ACT_STORE, p, 1, 0, val, &rep.r);
+	tour_run_act(ACT_STORE, p, 1, 0, val, &rep.r);
 	rep.pa = ev_present(p, 1);
 	rep.ent1 = ev_pagemap_one(p);
-	stats_snap(&rep.s1);
+	tour_stats_snap(&rep.s1);
 	n = write(wfd, &rep, sizeof(rep));
 	_exit(n == sizeof(rep) ? 0 : 1);
 }
@@ -855,13 +527,11 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 		      "do_wp_page -> wp_page_copy: the page is shared with the parent, the child gets a copy");
 	snprintf(row->action, sizeof(row->action),
 		 "store to a MAP_PRIVATE device page (COWed: now anonymous), fork(), store again in the child (measured)");
-	if (dev_byte(t, t->base, &val))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	val ^= 0x0f;
-	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	p = map_base(t, row, MAP_PRIVATE, &val);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
-	run_act(ACT_STORE, p, 1, 0, val, &setup);
+		return 0;
+	val ^= 0x0f;
+	tour_run_act(ACT_STORE, p, 1, 0, val, &setup);
 	if (setup.signo || pipe(pfd)) {
 		munmap(p, t->ps);
 		return tour_fail(row, "setup failed");
@@ -891,9 +561,9 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 	if (n != sizeof(rep))
 		return tour_fail(row, "the child reported nothing (status 0x%x)", status);
 
-	probe_into_row(row, &rep.r, p);
-	present_into_row(row, rep.pb, rep.pa);
-	stats_delta(row, &rep.s0, &rep.s1);
+	tour_probe_into_row(row, &rep.r, p);
+	tour_present_into_row(row, rep.pb, rep.pa);
+	tour_stats_delta(row, &rep.s0, &rep.s1);
 	if (rep.ent0 & PM_PRESENT)
 		row->ev[TF_EXCLUSIVE_BEFORE] = !!(rep.ent0 & PM_EXCLUSIVE);
 	if (rep.ent1 & PM_PRESENT) {
@@ -903,9 +573,7 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 	if (t->zero_pfn && (rep.ent0 & PM_PRESENT) && (rep.ent1 & PM_PRESENT))
 		row->ev[TF_PFN_CHANGED] = (rep.ent0 & PM_PFN_MASK) != (rep.ent1 & PM_PFN_MASK);
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
 	tour_expect(row, TF_EXCLUSIVE_BEFORE, OP_EQ, 0);
@@ -913,7 +581,7 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_FILE, OP_EQ, 0);
 	if (t->zero_pfn)
 		tour_expect(row, TF_PFN_CHANGED, OP_EQ, 1);
-	expect_device_idle(row);
+	tour_expect_device_idle(row);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	tour_expect_kernel(row, 1, 0x7,
 			   "handle_mm_fault do_wp_page wp_page_copy vma_alloc_folio|vma_alloc_folio_noprof",
@@ -924,7 +592,7 @@ static int row_fork_cow(struct tour *t, struct tour_row *row)
 
 static int row_reserved_window(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	size_t n;
 	int pf;
@@ -947,11 +615,9 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 	 * No present count: pagemap, like every page table walker, skips
 	 * VM_PFNMAP vmas, so it would report the window as not mapped.
 	 */
-	stats_snap(&s0);
-	measure(t, row, ACT_LOAD, p, n, t->ps, 0, &r);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, NULL, 0);
+	tour_measure(t, row, ACT_LOAD, p, n, t->ps, 0, &r);
+	tour_after_step(row, &b, &r, p);
 	pf = ev_smaps_vmflag(p, "pf");
 	if (pf >= 0)
 		row->ev[TF_VMA_PFNMAP] = pf;
@@ -965,21 +631,20 @@ static int row_reserved_window(struct tour *t, struct tour_row *row)
 		 "(%zu loads, no fault; pagemap does not walk VM_PFNMAP vmas; MAP_PRIVATE is refused)",
 		 n);
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	tour_expect(row, TF_MINFLT, OP_EQ, 0);
 	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
 	tour_expect(row, TF_VMA_PFNMAP, OP_EQ, 1);
 	tour_expect(row, TF_PRIVATE_REFUSED, OP_EQ, 1);
-	expect_device_idle(row);
+	tour_expect_device_idle(row);
 	tour_expect_kernel(row, 0, -1, "", "", NULL);
 	return 0;
 }
 
 static int row_past_end(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long pb, pa;
 	int calls;
 	char *p;
 
@@ -988,26 +653,21 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "load from a MAP_SHARED mapping of offset %llu, the first byte past the data area",
 		 (unsigned long long)t->g.size);
-	refresh_geometry(t);
+	tour_refresh_geometry(t);
 	p = mmap(NULL, t->ps, PROT_READ, MAP_SHARED, t->fd, (off_t)t->g.size);
 	if (p == MAP_FAILED)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p);
 	munmap(p, t->ps);
 
-	expect_signal(row, SIGBUS, BUS_ADRERR);
-	expect_error_code(row, 0, 0, 0);
+	tour_expect_signal(row, SIGBUS, BUS_ADRERR);
+	tour_expect_error_code(row, 0, 0, 0);
 	tour_expect(row, TF_SIGBUS, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
-	calls = fault_around_calls(t);
+	calls = tour_fault_around_calls(t);
 	if (calls >= 0)
 		tour_expect(row, TF_MAP_PAGES, OP_EQ, calls);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
@@ -1016,33 +676,48 @@ static int row_past_end(struct tour *t, struct tour_row *row)
 	return 0;
 }
 
+/*
+ * An address with no mapping: the middle one of three PROT_NONE pages,
+ * unmapped. With a guard page on each side no neighbouring stack can grow
+ * into it. NULL on failure; unmap_hole() undoes it.
+ */
+static char *map_hole(struct tour *t)
+{
+	char *res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (res == MAP_FAILED)
+		return NULL;
+	munmap(res + t->ps, t->ps);
+	return res + t->ps;
+}
+
+static void unmap_hole(struct tour *t, char *hole)
+{
+	munmap(hole - t->ps, 3 * t->ps);
+}
+
 static int row_no_vma(struct tour *t, struct tour_row *row)
 {
 	struct probe_result r;
-	struct fd_stats s0, s1;
-	char *res, *hole;
+	struct tour_before b;
+	char *hole;
 
 	tour_row_init(row, "no_vma",
 		      "do_user_addr_fault: no vma -> bad_area -> SIGSEGV (no handler runs)");
 	snprintf(row->action, sizeof(row->action),
 		 "load from an address with no mapping (a hole between two PROT_NONE pages)");
-	/* Guard pages on both sides: no neighbouring stack can grow into it. */
-	res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED)
+	hole = map_hole(t);
+	if (!hole)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	hole = res + t->ps;
-	munmap(hole, t->ps);
 
-	stats_snap(&s0);
-	measure(t, row, ACT_LOAD, hole, 1, 0, 0, &r);
-	stats_snap(&s1);
-	probe_into_row(row, &r, hole);
-	stats_delta(row, &s0, &s1);
-	munmap(res, 3 * t->ps);
+	tour_before_step(&b, true, NULL, 0);
+	tour_measure(t, row, ACT_LOAD, hole, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, hole);
+	unmap_hole(t, hole);
 
-	expect_signal(row, SIGSEGV, SEGV_MAPERR);
-	expect_error_code(row, 0, 0, 0);
-	expect_device_idle(row);
+	tour_expect_signal(row, SIGSEGV, SEGV_MAPERR);
+	tour_expect_error_code(row, 0, 0, 0);
+	tour_expect_device_idle(row);
 	tour_expect_kernel(row, 1, 0x4,
 			   "bad_area_nosemaphore __bad_area_nosemaphore force_sig_fault",
 			   "handle_mm_fault fixup_exception", "do_user_addr_fault");
@@ -1052,8 +727,7 @@ static int row_no_vma(struct tour *t, struct tour_row *row)
 static int row_store_read_only(struct tour *t, struct tour_row *row)
 {
 	struct probe_result r, setup;
-	struct fd_stats s0, s1;
-	long pb, pa;
+	struct tour_before b;
 	char *p;
 
 	tour_row_init(row, "store_read_only",
@@ -1061,26 +735,21 @@ static int row_store_read_only(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "load from device page %llu via a fresh MAP_SHARED PROT_READ mapping, then store to it (measured)",
 		 (unsigned long long)t->base);
-	p = dev_map(t, t->base, 1, PROT_READ, MAP_SHARED);
+	p = tour_dev_map(t, t->base, 1, PROT_READ, MAP_SHARED);
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	run_act(ACT_LOAD, p, 1, 0, 0, &setup);	/* present, read-only */
+	tour_run_act(ACT_LOAD, p, 1, 0, 0, &setup);	/* present, read-only */
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_STORE, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_STORE, p, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p);
 	munmap(p, t->ps);
 
-	expect_signal(row, SIGSEGV, SEGV_ACCERR);
-	expect_error_code(row, 1, 1, 0);
+	tour_expect_signal(row, SIGSEGV, SEGV_ACCERR);
+	tour_expect_error_code(row, 1, 1, 0);
 	tour_expect(row, TF_PRESENT_BEFORE, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 0);
-	expect_device_idle(row);
+	tour_expect_device_idle(row);
 	tour_expect_kernel(row, 1, 0x7, "bad_area_access_error force_sig_fault",
 			   "handle_mm_fault", "do_user_addr_fault");
 	return 0;
@@ -1106,14 +775,14 @@ static int row_exec_non_exec(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 	p[0] = 0xc3;	/* ret: harmless should the CPU run it */
 
-	measure(t, row, ACT_CALL, p, 1, 0, 0, &r);
-	probe_into_row(row, &r, p);
+	tour_measure(t, row, ACT_CALL, p, 1, 0, 0, &r);
+	tour_probe_into_row(row, &r, p);
 	munmap(p, t->ps);
 	if (!r.signo)
 		return tour_skip(row, "the CPU ran code from a page without PROT_EXEC: no NX bit");
 
-	expect_signal(row, SIGSEGV, SEGV_ACCERR);
-	expect_error_code(row, 1, 0, 1);
+	tour_expect_signal(row, SIGSEGV, SEGV_ACCERR);
+	tour_expect_error_code(row, 1, 0, 1);
 #endif
 	tour_expect_kernel(row, 1, 0x15, "bad_area_access_error force_sig_fault",
 			   "handle_mm_fault", "do_user_addr_fault");
@@ -1122,11 +791,10 @@ static int row_exec_non_exec(struct tour *t, struct tour_row *row)
 
 static int row_swap_in(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	__u64 ent = 0;
 	bool same = true;
-	long pb, pa;
 	size_t i;
 	char *p;
 	int k;
@@ -1166,14 +834,9 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 	}
 	row->ev[TF_SWAPPED_BEFORE] = 1;
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p);
 	ent = ev_pagemap_one(p);
 	row->ev[TF_SWAPPED] = !!(ent & PM_SWAP);
 	for (i = 0; !r.signo && i < t->ps; i++)
@@ -1188,13 +851,13 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 		snprintf(row->note, sizeof(row->note),
 			 "(minor fault: the page was still in the swap cache)");
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	tour_expect(row, TF_SWAPPED_BEFORE, OP_EQ, 1);
 	tour_expect(row, TF_FAULTS, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_SWAPPED, OP_EQ, 0);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
-	expect_device_idle(row);
+	tour_expect_device_idle(row);
 	tour_expect_kernel(row, 1, 0x4, "handle_mm_fault do_swap_page",
 			   "do_fault do_anonymous_page faultdemo_fault", NULL);
 	return 0;
@@ -1202,32 +865,6 @@ static int row_swap_in(struct tour *t, struct tour_row *row)
 
 /* ------------------------------------------------------------------ */
 /* The rows of the block backend: the device behind the page cache */
-
-/* Sectors the backing device has read and written (/sys/block stat). */
-static int blk_sectors(const struct tour *t, long long *rd, long long *wr)
-{
-	unsigned long long v[7];
-	char buf[512];
-
-	if (fd_read_file(t->blkstat, buf, sizeof(buf)) ||
-	    sscanf(buf, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-		   &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
-		return -EIO;
-	*rd = v[2];
-	*wr = v[6];
-	return 0;
-}
-
-static void blk_into_row(struct tour_row *row, const struct tour *t,
-			 long long rd0, long long wr0)
-{
-	long long rd, wr;
-
-	if (blk_sectors(t, &rd, &wr))
-		return;
-	row->ev[TF_SECTORS_READ] = rd - rd0;
-	row->ev[TF_SECTORS_WRITTEN] = wr - wr0;
-}
 
 static int block_only(struct tour *t, struct tour_row *row)
 {
@@ -1237,51 +874,13 @@ static int block_only(struct tour *t, struct tour_row *row)
 	return 1;
 }
 
-/* A field of /proc/vmstat, or -1. */
-static long long vmstat_value(const char *field)
-{
-	size_t len = strlen(field);
-	long long v = -1;
-	char line[128];
-	FILE *f = fopen("/proc/vmstat", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, len) && line[len] == ' ') {
-			v = atoll(line + len + 1);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-/* Pages from @addr on that are present and physically contiguous. */
-static long contiguous_pages(const void *addr, size_t npages)
-{
-	__u64 *ents = calloc(npages, sizeof(*ents));
-	size_t i = 0;
-
-	if (!ents || ev_pagemap(addr, npages, ents)) {
-		free(ents);
-		return EV_UNKNOWN;
-	}
-	if (ents[0] & PM_PRESENT && ents[0] & PM_PFN_MASK)
-		for (i = 1; i < npages; i++)
-			if (!(ents[i] & PM_PRESENT) ||
-			    (ents[i] & PM_PFN_MASK) != (ents[0] & PM_PFN_MASK) + i)
-				break;
-	free(ents);
-	return i;
-}
-
 static int row_pmd_fault(struct tour *t, struct tour_row *row)
 {
 	const size_t pmd_pages = (2UL << 20) / t->ps;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	long long thp0, thp1;
-	long cold, pb, pa;
+	long cold;
 	char *p;
 
 	tour_row_init(row, "pmd_fault",
@@ -1299,7 +898,7 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "load from device page %ld (not in the page cache, 2 MiB aligned) through a fresh 2 MiB MAP_SHARED PROT_READ mapping the kernel placed",
 		 cold);
-	p = dev_map(t, cold, pmd_pages, PROT_READ, MAP_SHARED);
+	p = tour_dev_map(t, cold, pmd_pages, PROT_READ, MAP_SHARED);
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
 	if ((unsigned long)p % (pmd_pages * t->ps)) {
@@ -1307,25 +906,18 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "the kernel placed the mapping at %p, not on 2 MiB", p);
 	}
 
-	stats_snap(&s0);
-	thp0 = vmstat_value("thp_file_mapped");
-	pb = ev_present(p, pmd_pages);
-	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, pmd_pages);
-	thp1 = vmstat_value("thp_file_mapped");
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
-	pagemap_into_row(row, p);
+	thp0 = tour_vmstat_value("thp_file_mapped");
+	tour_before_step(&b, true, p, pmd_pages);
+	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p);
+	thp1 = tour_vmstat_value("thp_file_mapped");
+	tour_pagemap_into_row(row, p);
 	row->ev[TF_FILE_PMD_MAPPED_KB] = ev_smaps_kb(p, "FilePmdMapped");
 	row->ev[TF_THP_FILE_MAPPED] = thp0 < 0 || thp1 < 0 ? EV_UNKNOWN : thp1 - thp0;
-	row->ev[TF_FOLIO_PAGES] = contiguous_pages(p, pmd_pages);
+	row->ev[TF_FOLIO_PAGES] = tour_contiguous_pages(p, pmd_pages);
 	munmap(p, pmd_pages * t->ps);
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_PMD, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, pmd_pages);
@@ -1342,25 +934,13 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 	return 0;
 }
 
-/* Pages a cold fault reads around itself: the bdi's read-ahead window. */
-static long read_around_pages(const struct tour *t)
-{
-	char path[160];
-	__u64 kb;
-
-	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", t->bdi);
-	if (fd_read_u64(path, &kb))
-		return -1;
-	return kb * 1024 / t->ps ?: 1;
-}
-
 static int row_major_fault(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	long long rd0, wr0;
 	unsigned char byte;
-	long ra, run, pb, pa;
+	long ra, run;
 	long cold;
 	char *p;
 
@@ -1368,7 +948,7 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 		      "do_read_fault -> __do_fault -> .fault = filemap_fault: page cache miss, read-around from the device, fault lock dropped while the read runs (VM_FAULT_RETRY), retried");
 	if (block_only(t, row) <= 0)
 		return 0;
-	ra = read_around_pages(t);
+	ra = tour_read_around_pages(t);
 	run = ra > 0 && 2 * ra > 64 ? 2 * ra : 64;
 	cold = ev_find_cold(t->fd, t->npages, 0, run, run);
 	if (cold < 0)
@@ -1377,29 +957,24 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "load from device page %ld (not in the page cache) through a fresh 1-page MAP_SHARED PROT_READ mapping",
 		 cold);
-	p = dev_map(t, cold, 1, PROT_READ, MAP_SHARED);
+	p = tour_dev_map(t, cold, 1, PROT_READ, MAP_SHARED);
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	if (blk_sectors(t, &rd0, &wr0)) {
+	if (tour_blk_sectors(t, &rd0, &wr0)) {
 		munmap(p, t->ps);
 		return tour_fail(row, "cannot read %s", t->blkstat);
 	}
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	blk_into_row(row, t, rd0, wr0);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
-	pagemap_into_row(row, p);
-	row->ev[TF_DATA_OK] = !dev_byte(t, cold, &byte) &&
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p);
+	tour_blk_into_row(row, t, rd0, wr0);
+	tour_pagemap_into_row(row, p);
+	row->ev[TF_DATA_OK] = !tour_dev_byte(t, cold, &byte) &&
 			      byte == __atomic_load_n((unsigned char *)p, __ATOMIC_RELAXED);
 	munmap(p, t->ps);
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	tour_expect(row, TF_MAJFLT, OP_EQ, 1);
 	tour_expect(row, TF_MINFLT, OP_EQ, 0);
 	tour_expect(row, TF_FAULT_MAJOR, OP_EQ, 1);
@@ -1437,12 +1012,10 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "store (the byte already there) to device page %llu through a fresh MAP_SHARED mapping and msync(MS_SYNC) it (measured), then store again",
 		 (unsigned long long)t->base);
-	if (dev_byte(t, t->base, &byte))
-		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
-	p = dev_map(t, t->base, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	p = map_base(t, row, MAP_SHARED, &byte);
 	if (!p)
-		return tour_fail(row, "mmap: %s", strerror(errno));
-	if (blk_sectors(t, &rd0, &wr0)) {
+		return 0;
+	if (tour_blk_sectors(t, &rd0, &wr0)) {
 		munmap(p, t->ps);
 		return tour_fail(row, "cannot read %s", t->blkstat);
 	}
@@ -1452,29 +1025,27 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 	 * in between (a new bdi starts writeback early), msync then waits
 	 * for that write instead of starting its own. One write either way.
 	 */
-	stats_snap(&s0);
+	tour_stats_snap(&s0);
 	tour_kernel_begin(&t->k);
-	run_act(ACT_STORE, p, 1, 0, byte, &r);
+	tour_run_act(ACT_STORE, p, 1, 0, byte, &r);
 	ret = msync(p, t->ps, MS_SYNC);
 	tour_kernel_end(&t->k, row, p, t->ps);
-	stats_snap(&s1);
-	blk_into_row(row, t, rd0, wr0);
-	probe_into_row(row, &r, p);
-	stats_delta(row, &s0, &s1);
+	tour_stats_snap(&s1);
+	tour_blk_into_row(row, t, rd0, wr0);
+	tour_probe_into_row(row, &r, p);
+	tour_stats_delta(row, &s0, &s1);
 	if (ret) {
 		munmap(p, t->ps);
 		return tour_fail(row, "msync: %s", strerror(errno));
 	}
 	/* written back: the next store must fault into .page_mkwrite */
-	run_act(ACT_STORE, p, 1, 0, byte, &again);
-	stats_snap(&s2);
+	tour_run_act(ACT_STORE, p, 1, 0, byte, &again);
+	tour_stats_snap(&s2);
 	row->ev[TF_REPROTECTED] = again.minflt == 1 && !again.signo &&
 		s2.v[FD_STAT_PAGE_MKWRITE] - s1.v[FD_STAT_PAGE_MKWRITE] == 1;
 	munmap(p, t->ps);
 
-	expect_no_signal(row);
-	tour_expect(row, TF_MINFLT, OP_EQ, 1);
-	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
+	tour_expect_minor_fault(row);
 	tour_expect(row, TF_FAULT_SHARED, OP_EQ, 1);
 	tour_expect(row, TF_PAGE_MKWRITE, OP_EQ, 1);
 	tour_expect(row, TF_PAGES_WRITTEN, OP_EQ, 1);
@@ -1491,11 +1062,11 @@ static int row_writeback(struct tour *t, struct tour_row *row)
 static int row_evict_refault(struct tour *t, struct tour_row *row)
 {
 	unsigned char *want, *got;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
 	long long rd0, wr0;
 	unsigned char vec;
-	long page, pb, pa;
+	long page;
 	char *p;
 
 	tour_row_init(row, "evict_refault",
@@ -1524,8 +1095,8 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "posix_fadvise or mincore failed");
 	}
 	row->ev[TF_CACHED_BEFORE] = vec & 1;
-	p = dev_map(t, page, 1, PROT_READ, MAP_SHARED);
-	if (!p || blk_sectors(t, &rd0, &wr0)) {
+	p = tour_dev_map(t, page, 1, PROT_READ, MAP_SHARED);
+	if (!p || tour_blk_sectors(t, &rd0, &wr0)) {
 		if (p)
 			munmap(p, t->ps);
 		free(want);
@@ -1533,22 +1104,17 @@ static int row_evict_refault(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "mmap, or %s unreadable", t->blkstat);
 	}
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	blk_into_row(row, t, rd0, wr0);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, p, 1);
+	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
+	tour_after_step(row, &b, &r, p);
+	tour_blk_into_row(row, t, rd0, wr0);
 	memcpy(got, p, t->ps);
 	row->ev[TF_DATA_OK] = !memcmp(want, got, t->ps);
 	munmap(p, t->ps);
 	free(want);
 	free(got);
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	tour_expect(row, TF_CACHED_BEFORE, OP_EQ, 0);
 	tour_expect(row, TF_MAJFLT, OP_EQ, 1);
 	tour_expect(row, TF_FAULT_MAJOR, OP_EQ, 1);
@@ -1567,9 +1133,8 @@ static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
 {
 	__u64 src = t->base, dst = t->base + 1 < t->npages ? t->base + 1 : t->base - 1;
 	unsigned char before, after, *want;
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	long pb, pa;
 	char *p;
 	int err;
 
@@ -1583,33 +1148,28 @@ static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
 	want = malloc(t->ps);
 	/* both pages cached: the fault itself reads nothing */
 	if (!want || pread(t->fd, want, t->ps, (off_t)(src * t->ps)) != (ssize_t)t->ps ||
-	    dev_byte(t, dst, &before)) {
+	    tour_dev_byte(t, dst, &before)) {
 		free(want);
 		return tour_fail(row, "read(/dev/faultdemo): %s", strerror(errno));
 	}
-	p = dev_map(t, dst, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	p = tour_dev_map(t, dst, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	if (!p) {
 		free(want);
 		return tour_fail(row, "mmap: %s", strerror(errno));
 	}
 
-	stats_snap(&s0);
-	pb = ev_present(p, 1);
-	err = measure_pread(t, row, p, t->ps, (off_t)(src * t->ps), &r);
-	pa = ev_present(p, 1);
-	stats_snap(&s1);
-	probe_into_row(row, &r, p);
-	present_into_row(row, pb, pa);
-	stats_delta(row, &s0, &s1);
-	pagemap_into_row(row, p);
+	tour_before_step(&b, true, p, 1);
+	err = tour_measure_pread(t, row, p, t->ps, (off_t)(src * t->ps), &r);
+	tour_after_step(row, &b, &r, p);
+	tour_pagemap_into_row(row, p);
 	row->ev[TF_EFAULT] = err == EFAULT;
 	row->ev[TF_DATA_OK] = !err && !memcmp(p, want, t->ps);
-	if (!dev_byte(t, dst, &after))
+	if (!tour_dev_byte(t, dst, &after))
 		row->ev[TF_DEVICE_UNCHANGED] = after == before;
 	munmap(p, t->ps);
 	free(want);
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	tour_expect(row, TF_EFAULT, OP_EQ, 0);
 	/* mm_account_fault() counts a kernel-mode fault for the task too */
 	tour_expect(row, TF_MINFLT, OP_EQ, 1);
@@ -1634,9 +1194,9 @@ static int row_kernel_mode_fault(struct tour *t, struct tour_row *row)
 
 static int row_exception_fixup(struct tour *t, struct tour_row *row)
 {
-	struct fd_stats s0, s1;
+	struct tour_before b;
 	struct probe_result r;
-	char *res, *hole;
+	char *hole;
 	int err;
 
 	tour_row_init(row, "exception_fixup",
@@ -1644,21 +1204,17 @@ static int row_exception_fixup(struct tour *t, struct tour_row *row)
 	snprintf(row->action, sizeof(row->action),
 		 "read() device page %llu into an address with no mapping (a hole between two PROT_NONE pages)",
 		 (unsigned long long)t->base);
-	res = mmap(NULL, 3 * t->ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (res == MAP_FAILED)
+	hole = map_hole(t);
+	if (!hole)
 		return tour_fail(row, "mmap: %s", strerror(errno));
-	hole = res + t->ps;
-	munmap(hole, t->ps);
 
-	stats_snap(&s0);
-	err = measure_pread(t, row, hole, t->ps, (off_t)(t->base * t->ps), &r);
-	stats_snap(&s1);
-	probe_into_row(row, &r, hole);
-	stats_delta(row, &s0, &s1);
+	tour_before_step(&b, true, NULL, 0);
+	err = tour_measure_pread(t, row, hole, t->ps, (off_t)(t->base * t->ps), &r);
+	tour_after_step(row, &b, &r, hole);
 	row->ev[TF_EFAULT] = err == EFAULT;
-	munmap(res, 3 * t->ps);
+	unmap_hole(t, hole);
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	tour_expect(row, TF_EFAULT, OP_EQ, 1);
 	tour_expect(row, TF_MINFLT, OP_EQ, 0);
 	tour_expect(row, TF_MAJFLT, OP_EQ, 0);
@@ -1730,12 +1286,13 @@ static long mmap_threshold(size_t lo, size_t hi)
 
 static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 {
+	struct tour_before b;
 	const size_t small_size = 64, large_size = 1UL << 20;
 	unsigned long hs, he, ls, le;
 	char hname[256], lname[256];
 	struct probe_result r;
 	char *small, *large, *touch;
-	long pb, pa, thr;
+	long thr;
 	size_t k;
 
 	tour_row_init(row, "malloc_heap_or_mmap",
@@ -1786,12 +1343,10 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "every page from 128 on of the large block is present");
 	}
 	touch = large + k * t->ps;
-	pb = ev_present(touch, 1);
-	measure(t, row, ACT_STORE, touch, 1, 0, 1, &r);
-	pa = ev_present(touch, 1);
-	probe_into_row(row, &r, touch);
-	present_into_row(row, pb, pa);
-	pagemap_into_row(row, touch);
+	tour_before_step(&b, false, touch, 1);
+	tour_measure(t, row, ACT_STORE, touch, 1, 0, 1, &r);
+	tour_after_step(row, &b, &r, touch);
+	tour_pagemap_into_row(row, touch);
 	snprintf(row->note, sizeof(row->note),
 		 "(small at %p in %s %lx-%lx; large at %p in %lx-%lx%s%s, stored to its page %zu; glibc starts at 128 KiB and raises it when a mapped block is freed)",
 		 (void *)small, hname[0] ? hname : "(anonymous)", hs, he, (void *)large, ls, le,
@@ -1800,7 +1355,7 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 	free(large);
 	prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 
-	expect_no_signal(row);
+	tour_expect_no_signal(row);
 	tour_expect(row, TF_SMALL_IN_HEAP, OP_EQ, 1);
 	tour_expect(row, TF_LARGE_MMAPPED, OP_EQ, 1);
 	tour_expect(row, TF_MMAP_THRESHOLD, OP_GE, (long long)small_size);
@@ -2006,7 +1561,7 @@ int cmd_tour(int argc, char **argv)
 		 * The RAM rows expect their page in the cache or fresh; on a
 		 * device a fresh page is a major fault: read it in first.
 		 */
-		dev_byte(&t, t.base, &b);
+		tour_dev_byte(&t, t.base, &b);
 	}
 	swap_prepare(&t.swap, setup_swap);
 	tour_kernel_open(&t.k, trace);

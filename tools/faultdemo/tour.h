@@ -10,8 +10,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
+#include "common.h"
 #include "ktrace.h"
+#include "probe.h"
+#include "swap.h"
 
 /* A field not measured in this row: JSON null, not shown in the table. */
 #define EV_UNKNOWN	(-(1LL << 62))
@@ -164,6 +168,91 @@ void tour_kernel_end(struct tour_kernel *tk, struct tour_row *row, const void *l
 void tour_expect_kernel(struct tour_row *row, int faults, long err, const char *must,
 			const char *must_not, const char *seeds);
 void tour_kernel_judge(struct tour_kernel *tk, struct tour_row *row);
+
+/* The tour's state: the device, what the kernel and the module are set to. */
+struct tour {
+	int fd;
+	struct faultdemo_geometry g;
+	size_t ps;
+	__u64 npages;		/* pages in the data area */
+	__u64 fab;		/* fault_around_bytes; 0: unknown */
+	__u64 base;		/* the device page most rows use */
+	long cold;		/* a page not yet cached, or -errno */
+	__u64 zero_pfn;		/* PFN of the zero page; 0: PFNs hidden */
+	bool block;		/* a backing device is behind the page cache */
+	char backing[256];	/* its path */
+	char bdi[64];		/* the store's bdi */
+	char blkstat[128];	/* its /sys/dev/block/M:m/stat */
+	struct swap_state swap;
+	struct tour_kernel k;	/* the kernel's account of each step */
+};
+
+/* tour_measure.c: the measured step and the evidence it leaves */
+enum tour_act { ACT_LOAD, ACT_STORE, ACT_CALL, ACT_PREAD };
+
+/* @n accesses @step bytes apart from @addr under probe_run(), not traced. */
+void tour_run_act(enum tour_act op, void *addr, size_t n, size_t step, unsigned char val,
+		  struct probe_result *r);
+/* A measured step: the action, with the kernel's account of it. */
+void tour_measure(struct tour *t, struct tour_row *row, enum tour_act op, void *addr,
+		  size_t n, size_t step, unsigned char val, struct probe_result *r);
+/* A measured pread(): copy_to_user() is the access. Returns its errno. */
+int tour_measure_pread(struct tour *t, struct tour_row *row, void *buf, size_t len,
+		       off_t off, struct probe_result *r);
+/* The device's counters; all -1 where they cannot be read. */
+void tour_stats_snap(struct fd_stats *s);
+/* The counters' changes from @a to @b into the row. */
+void tour_stats_delta(struct tour_row *row, const struct fd_stats *a, const struct fd_stats *b);
+/* getrusage() faults and the signal, if any, of a step on @addr. */
+void tour_probe_into_row(struct tour_row *row, const struct probe_result *r, const void *addr);
+/* Present pages before the step and their change; nothing if unknown. */
+void tour_present_into_row(struct tour_row *row, long before, long after);
+/* Exclusive and file of @addr's pagemap entry, if present. */
+void tour_pagemap_into_row(struct tour_row *row, const void *addr);
+/*
+ * What a measured step is compared with, taken by tour_before_step() just
+ * before it: the device's counters if @stats, and the present pages of
+ * @npages from @map unless @map is NULL.
+ */
+struct tour_before {
+	bool stats;
+	const void *map;
+	size_t npages;
+	struct fd_stats s;
+	long present;
+};
+
+void tour_before_step(struct tour_before *b, bool stats, const void *map, size_t npages);
+/* The step on @addr and the changes since @b into the row. */
+void tour_after_step(struct tour_row *row, const struct tour_before *b,
+		     const struct probe_result *r, const void *addr);
+/* The checks most rows share. */
+void tour_expect_no_signal(struct tour_row *row);
+/* No signal, one minor fault and no major one. */
+void tour_expect_minor_fault(struct tour_row *row);
+void tour_expect_device_idle(struct tour_row *row);
+void tour_expect_error_code(struct tour_row *row, int prot, int write, int instr);
+void tour_expect_signal(struct tour_row *row, int signo, int code);
+/* Does a read fault in a new mapping call .map_pages? -1: cannot tell. */
+int tour_fault_around_calls(const struct tour *t);
+/* A mapping of @npages device pages from @page; NULL on failure. */
+void *tour_dev_map(struct tour *t, __u64 page, size_t npages, int prot, int flags);
+/* The first byte of device page @page, by read(). */
+int tour_dev_byte(struct tour *t, __u64 page, unsigned char *b);
+/* Refresh the runtime parameters: another process may have changed them. */
+void tour_refresh_geometry(struct tour *t);
+/* Pages a .fault at @page reads ahead; *miss: @page is not cached. */
+long tour_readahead_expected(struct tour *t, __u64 page, bool *miss);
+/* Sectors the backing device has read and written (/sys/block stat). */
+int tour_blk_sectors(const struct tour *t, long long *rd, long long *wr);
+/* Their change since @rd0, @wr0 into the row. */
+void tour_blk_into_row(struct tour_row *row, const struct tour *t, long long rd0, long long wr0);
+/* Pages a cold fault reads around itself: the bdi's read-ahead window. */
+long tour_read_around_pages(const struct tour *t);
+/* A field of /proc/vmstat, or -1. */
+long long tour_vmstat_value(const char *field);
+/* Pages from @addr on that are present and physically contiguous. */
+long tour_contiguous_pages(const void *addr, size_t npages);
 
 /* report.c */
 void tour_row_init(struct tour_row *row, const char *scenario, const char *path);
