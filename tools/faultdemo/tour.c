@@ -1322,7 +1322,6 @@ static int row_malloc_heap_or_mmap(struct tour *t, struct tour_row *row)
 		return tour_fail(row, "the blocks are not in /proc/self/maps");
 	}
 	row->ev[TF_SMALL_IN_HEAP] = !strcmp(hname, "[heap]");
-	/* glibc puts a 16-byte header at the start of a mapping of its own */
 	/*
 	 * glibc's header of a block it mapped takes 16 bytes at the start of
 	 * the mapping: the block is 16 bytes past a page boundary. (The
