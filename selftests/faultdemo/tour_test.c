@@ -1005,6 +1005,32 @@ TEST_F_TIMEOUT(tour, pmd_row_maps_2m_with_one_fault, 60)
 	EXPECT_EQ(0, fdemo_reload(""));
 }
 
+/*
+ * With large folios (folio_order=4 and 9) every row still holds: a cold
+ * read's folio may hold the read-ahead window, and clean counts a folio's
+ * pages. Without the kernel trace: its checks are the json test's.
+ */
+TEST_F_TIMEOUT(tour, every_row_holds_with_large_folios, 150)
+{
+	static const char * const args[] = { "tour", "--no-trace", NULL };
+	static const char * const orders[] = { "folio_order=4", "folio_order=9" };
+	struct run r;
+	size_t i;
+
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set: cannot reload with folio_order");
+	if (!fdemo_have_thp())
+		SKIP(return, FDEMO_NO_THP ": no large folios");
+	for (i = 0; i < ARRAY_SIZE(orders); i++) {
+		ASSERT_EQ(0, fdemo_reload(orders[i]));
+		ASSERT_EQ(0, run_tool(self->tool, args, &r));
+		EXPECT_EQ(0, r.status) TH_LOG("%s: %s", orders[i], r.out);
+		EXPECT_EQ(NULL, strstr(r.out, "MISMATCH")) TH_LOG("%s", orders[i]);
+		run_free(&r);
+	}
+	EXPECT_EQ(0, fdemo_reload(""));
+}
+
 TEST_F(tour, unknown_command)
 {
 	static const char * const args[] = { "no-such-command", NULL };
