@@ -48,13 +48,7 @@ icount_size=${FAULTDEMO_BENCH_ICOUNT_SIZE:-64M}
 block_size=${FAULTDEMO_BENCH_BLOCK_SIZE:-$size}
 block_reps=${FAULTDEMO_BENCH_BLOCK_REPS:-5}
 
-if [ $# -eq 0 ]; then
-	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
-		fd_die 2 "no kernels in $FAULTDEMO_CACHE: run scripts/setup.sh first"
-	mapfile -t want <"$FAULTDEMO_CACHE/kernels/supported"
-else
-	want=("$@")
-fi
+fd_kernels "$@"
 command -v gnuplot >/dev/null || fd_die 2 "gnuplot not found: apt-get install gnuplot-nox"
 
 # pngcairo if this gnuplot has it, else libgd's png
@@ -362,11 +356,10 @@ guest_bench() {
 start=$SECONDS
 make -s -C bench
 summary=()
-for k in "${want[@]}"; do
-	kver=$(fd_kernel_version "$k") || fd_die 2 "unknown kernel '$k': run scripts/setup.sh"
+for kver in "${FD_KERNELS[@]}"; do
 	out=$FAULTDEMO_CACHE/build/bench-$kver
 	res=$FAULTDEMO_CACHE/bench/$kver
-	ko=$("$here/build-module.sh" "$kver" "$out")
+	ko=$(fd_build_module "$top" "$kver" "$out")
 	mkdir -p "$res"
 	echo "# faultdemo_bench on $kver: region $size x $reps reps, sweeps and scaling $sweep_size x $sweep_reps reps, reserved window 4 MiB"
 	t0=$SECONDS

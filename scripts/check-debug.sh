@@ -6,9 +6,10 @@
 # DEBUG_LIST), with stress-ng as background memory pressure during the
 # stress test, then the concurrency and stress programs again with the
 # module on a scratch disk in a small memory cgroup, and a kmemleak scan
-# after rmmod. Builds the kernel first if it is not cached
-# (scripts/build-debug-kernel.sh). Prints "# stage: NAME: Ns" for the build
-# and for the tests, and ends with "N passed, N failed, N skipped".
+# after rmmod (scripts/guest-check.sh with FAULTDEMO_KMEMLEAK=1). Builds
+# the kernel first if it is not cached (scripts/build-debug-kernel.sh).
+# Prints "# stage: NAME: Ns" for the build and for the tests, and ends with
+# "N passed, N failed, N skipped".
 #
 # Usage: scripts/check-debug.sh [--no-build | --nice-build]
 #   --no-build    skip (exit 0, counted as skipped) if the kernel is not
@@ -51,7 +52,7 @@ out=$build/$kver
 tests=$build/selftests-debug
 rm -rf "$out" "$tests"
 mkdir -p "$tests"
-ko=$("$here/build-module.sh" "$kver" "$out" W=1)
+ko=$(fd_build_module "$top" "$kver" "$out" W=1)
 make -s -C selftests/faultdemo OUTPUT="$tests" >/dev/null
 fd_build_tool "$top" >/dev/null
 
@@ -70,13 +71,13 @@ else
 fi
 vmlog=$build/vm-$kver.out
 set +e
-FAULTDEMO_STRESS_NG=1 FAULTDEMO_FOLIO_ORDERS=${backed:+9} \
+FAULTDEMO_STRESS_NG=1 FAULTDEMO_KMEMLEAK=1 FAULTDEMO_FOLIO_ORDERS=${backed:+9} \
 	FAULTDEMO_TEST_ARGS_large_folio_test="-v order_9" \
 	FAULTDEMO_BACKED_TESTS=$backed \
 	FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
 	"$here/vm-run" --kernel "$kver" --mem 3072 --disk 384M \
 	--timeout "${FAULTDEMO_VM_TIMEOUT:-3600}" -- \
-	"$here/guest-check-debug.sh" "$ko" "$tests" "${progs[@]}" 2>&1 | tee "$vmlog"
+	"$here/guest-check.sh" "$ko" "$tests" "${progs[@]}" 2>&1 | tee "$vmlog"
 vmrc=${PIPESTATUS[0]}
 set -e
 

@@ -154,7 +154,7 @@ for kver in "${kernels[@]}"; do
 	t=$(date +%s)
 	out=$build/$kver
 	rm -rf "$out"
-	if ko=$("$here/build-module.sh" "$kver" "$out" W=1 2>"$build/module-$kver.log") &&
+	if ko=$(fd_build_module "$top" "$kver" "$out" W=1 2>"$build/module-$kver.log") &&
 		! grep -q 'warning:' "$build/module-$kver.log"; then
 		ok "build faultdemo.ko W=1 for $kver"
 	else

@@ -21,18 +21,11 @@ top=$(dirname "$here")
 . "$here/lib.sh"
 cd "$top"
 
-if [ $# -eq 0 ]; then
-	[ -f "$FAULTDEMO_CACHE/kernels/supported" ] ||
-		fd_die 2 "no kernels in $FAULTDEMO_CACHE: run scripts/setup.sh first"
-	mapfile -t want <"$FAULTDEMO_CACHE/kernels/supported"
-else
-	want=("$@")
-fi
+fd_kernels "$@"
 
-for k in "${want[@]}"; do
-	kver=$(fd_kernel_version "$k") || fd_die 2 "unknown kernel '$k': run scripts/setup.sh"
+for kver in "${FD_KERNELS[@]}"; do
 	out=$FAULTDEMO_CACHE/build/demo-$kver
-	ko=$("$here/build-module.sh" "$kver" "$out")
+	ko=$(fd_build_module "$top" "$kver" "$out")
 	cc -O2 -Wall -I include/uapi -o "$out/fault_paths" tools/example/fault_paths.c
 	make -s -C tools/faultdemo
 	graphs=$FAULTDEMO_CACHE/demo/$kver

@@ -96,6 +96,25 @@ fd_kernel_build() {
 	fi
 }
 
+# fd_build_module TOP KVER OUTDIR [MAKE-ARGS...]: build faultdemo.ko for one
+# kernel in a directory of its own, so that builds for several kernels never
+# share object files; make's output on stderr, the module's path on stdout.
+# (Callers run it in $(...) or an if, where set -e does not hold: hence the
+# explicit returns.)
+fd_build_module() {
+	local top=$1 kver=$2 out=$3 kdir
+	shift 3
+	kdir=$(fd_kernel_build "$kver") || {
+		fd_log "no headers for $kver: apt-get install linux-headers-$kver"
+		return 2
+	}
+	mkdir -p "$out" || return 1
+	# only newer files, so that rebuilds stay incremental
+	cp -ru "$top/Kbuild" "$top/module" "$top/include" "$out/" || return 1
+	make -s -C "$kdir" M="$out" "$@" modules >&2 || return 1
+	printf '%s\n' "$out/faultdemo.ko"
+}
+
 # fd_build_tool TOP: build the faultdemo command in the tree (the guest sees
 # it there) and export what the kselftests need to find and drive it.
 fd_build_tool() {

@@ -8,7 +8,8 @@
 #     kernel; any warning fails
 #   - shellcheck on every script
 #   - man --warnings on every man page
-# Exceptions are listed in .checkpatch.conf with the reason for each.
+# Exceptions are listed in scripts/checkpatch-exceptions with the reason for
+# each.
 #
 # Usage: scripts/lint.sh
 set -euo pipefail
@@ -55,7 +56,7 @@ mkdir -p "$FAULTDEMO_CACHE/build"
 for kver in "${supported[@]}"; do
 	b=$FAULTDEMO_CACHE/build/lint-$kver
 	rm -rf "$b"
-	if "$here/build-module.sh" "$kver" "$b" W=1 C=2 >/dev/null 2>"$b.log" &&
+	if fd_build_module "$top" "$kver" "$b" W=1 C=2 >/dev/null 2>"$b.log" &&
 		! grep -qE 'warning:|error:' "$b.log"; then
 		ok "W=1 C=2 (sparse) build for $kver"
 	else

@@ -53,7 +53,7 @@ make -s -C selftests/faultdemo OUTPUT="$tests" >/dev/null
 
 pass=0 fail=0
 for kver in "${kernels[@]}"; do
-	ko=$("$here/build-module.sh" "$kver" "$build/races-$kver")
+	ko=$(fd_build_module "$top" "$kver" "$build/races-$kver")
 	ops=0 t0=$(date +%s)
 	for i in $(seq 1 "$boots"); do
 		log=$build/races-$kver.out
