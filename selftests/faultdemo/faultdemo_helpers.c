@@ -803,16 +803,22 @@ int fdemo_trace_start(char *inst, size_t len, const char * const *events,
 	return fdemo_write_file(path, "1");
 }
 
+FILE *fdemo_trace_open(const char *inst)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/trace", inst);
+	return fopen(path, "re");
+}
+
 long fdemo_trace_count(const char *inst, const char *needle,
 		       const char *needle2)
 {
-	char path[512], *line = NULL;
+	FILE *f = fdemo_trace_open(inst);
+	char *line = NULL;
 	size_t cap = 0;
 	long n = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/trace", inst);
-	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include <linux/faultdemo.h>
@@ -181,6 +182,8 @@ const char *fdemo_tracefs(void);
  */
 int fdemo_trace_start(char *inst, size_t len, const char * const *events,
 		      size_t nevents, bool pid_only);
+/* The instance's "trace", open for reading; NULL with errno on failure. */
+FILE *fdemo_trace_open(const char *inst);
 /* Lines of the instance's trace that contain @needle and @needle2 (if set). */
 long fdemo_trace_count(const char *inst, const char *needle,
 		       const char *needle2);

@@ -93,11 +93,23 @@ TEST_F(madvise, dontneed_private_drops_copy)
 	munmap(p, NPAGES * self->ps);
 }
 
-static int populate(char *p, size_t len, int advice)
+/*
+ * NPAGES mapped at offset 0 with @flags and populated with @advice: the
+ * mapping, or NULL with errno set (EINVAL: this kernel lacks @advice).
+ */
+static char *map_populated(int fd, int flags, int advice)
 {
-	if (madvise(p, len, advice))
-		return errno;
-	return 0;
+	size_t len = NPAGES * fdemo_page_size();
+	char *p = map_at0(fd, NPAGES, flags);
+	int err;
+
+	if (p && madvise(p, len, advice)) {
+		err = errno;
+		munmap(p, len);
+		errno = err;
+		return NULL;
+	}
+	return p;
 }
 
 /* MADV_POPULATE_READ maps everything through the read path. */
@@ -106,14 +118,11 @@ TEST_F(madvise, populate_read)
 	struct fdemo_stats d;
 	long f0, f1;
 	char *p;
-	int err;
 
-	p = map_at0(self->fd, NPAGES, MAP_SHARED);
-	ASSERT_NE(NULL, p);
-	err = populate(p, NPAGES * self->ps, MADV_POPULATE_READ);
-	if (err == EINVAL)
-		SKIP(goto out, "MADV_POPULATE_READ not supported");
-	ASSERT_EQ(0, err);
+	p = map_populated(self->fd, MAP_SHARED, MADV_POPULATE_READ);
+	if (!p && errno == EINVAL)
+		SKIP(return, "MADV_POPULATE_READ not supported");
+	ASSERT_NE(NULL, p) TH_LOG("MADV_POPULATE_READ: %s", strerror(errno));
 	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT | PM_FILE,
 					      PM_PRESENT | PM_FILE));
@@ -127,7 +136,6 @@ TEST_F(madvise, populate_read)
 	fdemo_poke(p, 1);
 	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(1, d.page_mkwrite);
-out:
 	munmap(p, NPAGES * self->ps);
 }
 
@@ -137,14 +145,11 @@ TEST_F(madvise, populate_write_shared)
 	struct fdemo_stats d;
 	long f0, f1;
 	char *p;
-	int err;
 
-	p = map_at0(self->fd, NPAGES, MAP_SHARED);
-	ASSERT_NE(NULL, p);
-	err = populate(p, NPAGES * self->ps, MADV_POPULATE_WRITE);
-	if (err == EINVAL)
-		SKIP(goto out, "MADV_POPULATE_WRITE not supported");
-	ASSERT_EQ(0, err);
+	p = map_populated(self->fd, MAP_SHARED, MADV_POPULATE_WRITE);
+	if (!p && errno == EINVAL)
+		SKIP(return, "MADV_POPULATE_WRITE not supported");
+	ASSERT_NE(NULL, p) TH_LOG("MADV_POPULATE_WRITE: %s", strerror(errno));
 	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, d.fault_shared);
 	EXPECT_EQ(NPAGES, d.page_mkwrite);
@@ -155,7 +160,6 @@ TEST_F(madvise, populate_write_shared)
 	EXPECT_EQ(0, f1 - f0);
 	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(0, d.page_mkwrite);
-out:
 	munmap(p, NPAGES * self->ps);
 }
 
@@ -164,21 +168,17 @@ TEST_F(madvise, populate_write_private)
 {
 	struct fdemo_stats d;
 	char *p;
-	int err;
 
-	p = map_at0(self->fd, NPAGES, MAP_PRIVATE);
-	ASSERT_NE(NULL, p);
-	err = populate(p, NPAGES * self->ps, MADV_POPULATE_WRITE);
-	if (err == EINVAL)
-		SKIP(goto out, "MADV_POPULATE_WRITE not supported");
-	ASSERT_EQ(0, err);
+	p = map_populated(self->fd, MAP_PRIVATE, MADV_POPULATE_WRITE);
+	if (!p && errno == EINVAL)
+		SKIP(return, "MADV_POPULATE_WRITE not supported");
+	ASSERT_NE(NULL, p) TH_LOG("MADV_POPULATE_WRITE: %s", strerror(errno));
 	ASSERT_EQ(0, fdemo_stats_delta(&self->s0, &d));
 	EXPECT_EQ(NPAGES, d.fault_cow);
 	EXPECT_EQ(0, d.page_mkwrite);
 	EXPECT_EQ(NPAGES, fdemo_pagemap_count(p, NPAGES, PM_PRESENT | PM_FILE,
 					      PM_PRESENT));
 	EXPECT_EQ(-1, fdemo_check(p, 0, NPAGES * self->ps, self->seed));
-out:
 	munmap(p, NPAGES * self->ps);
 }
 

@@ -136,13 +136,11 @@ static bool parse_event(const char *line, struct tp_event *e)
 /* Our events in the instance's "trace", in order; their count or -errno. */
 static long read_events(const char *inst, struct tp_event *ev, size_t max)
 {
-	char path[512], *line = NULL;
+	FILE *f = fdemo_trace_open(inst);
+	char *line = NULL;
 	size_t cap = 0;
 	long n = 0;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/trace", inst);
-	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0 && (size_t)n < max)
