@@ -3,7 +3,8 @@
  * The reserved window at FAULTDEMO_RESERVED_OFFSET: remap_pfn_range() at
  * mmap() time, so it never faults; its bounds; VM_DONTEXPAND; MAP_PRIVATE
  * refused; ptrace and /proc/PID/mem through .access; contents live as
- * long as the module.
+ * long as the module; a window mapping merged into a data-area one is
+ * data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -274,6 +275,46 @@ TEST_F(reserved, private_mapping_is_refused)
 		close(fd);
 	}
 	expect_no_handler(_metadata, &self->s0);
+}
+
+/*
+ * A window mapping placed directly after a data-area mapping that ends at
+ * 1 TiB is merged into it before ->mmap runs (faultdemo(4), NOTES): no
+ * VM_PFNMAP, even MAP_PRIVATE succeeds, and a load is a data-area fault
+ * past the end, SIGBUS. It never exposes the window.
+ */
+TEST_F(reserved, window_merged_into_data_is_data)
+{
+	static const int flags[] = { MAP_SHARED, MAP_PRIVATE };
+	struct fdemo_stats s1, d;
+	struct fdemo_sig sig;
+	char vmflags[256];
+	char *q, *p;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		/* two pages of address space, then both mappings in it */
+		q = mmap(NULL, 2 * self->ps, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, q);
+		p = mmap(q, self->ps, PROT_READ, flags[i] | MAP_FIXED, self->fd,
+			 RES - self->ps);
+		ASSERT_EQ(q, p) TH_LOG("case %zu: the last data page: %s", i,
+				       strerror(errno));
+		p = mmap(q + self->ps, self->ps, PROT_READ, flags[i] | MAP_FIXED,
+			 self->fd, RES);
+		ASSERT_EQ(q + self->ps, p) TH_LOG("case %zu: merged, so mapped: %s",
+						  i, strerror(errno));
+		ASSERT_EQ(0, fdemo_smaps_vmflags(p, vmflags, sizeof(vmflags)));
+		EXPECT_FALSE(fdemo_vmflag(vmflags, "pf"))
+			TH_LOG("case %zu: VmFlags %s", i, vmflags);
+		ASSERT_EQ(0, fdemo_stats(&s1));
+		EXPECT_EQ(SIGBUS, fdemo_probe(p, false, 0, &sig))
+			TH_LOG("case %zu", i);
+		ASSERT_EQ(0, fdemo_stats_delta(&s1, &d));
+		EXPECT_EQ(1, d.sigbus) TH_LOG("case %zu: the data area's .fault", i);
+		munmap(q, 2 * self->ps);
+	}
 }
 
 /*

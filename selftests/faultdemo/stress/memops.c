@@ -407,39 +407,6 @@ void op_mmap(struct thr *t)
 		sync_cow(t, m, 0, n);
 }
 
-void op_mmap_res(struct thr *t)
-{
-	struct smap *m = free_slot(t);
-	bool shared, rofd;
-	int prot, flags;
-	__u64 rp, n;
-	char *p;
-
-	if (!m || !cfg.res_pages)
-		return;
-	rp = below(t, cfg.res_pages);
-	n = 1 + below(t, min_sz(32, cfg.res_pages - rp));
-	shared = chance(t, 85);
-	rofd = chance(t, 15);
-	prot = pick_prot(t);
-	flags = (shared ? MAP_SHARED : MAP_PRIVATE) |
-		(chance(t, 10) ? MAP_POPULATE : 0);
-	note(t, flags, rp, n << 8 | prot | rofd << 4);
-	p = mmap(NULL, n * cfg.ps, prot, flags, rofd ? t->fd_ro : t->fd,
-		 FAULTDEMO_RESERVED_OFFSET + rp * cfg.ps);
-	/* shared only (faultdemo(4)) */
-	if (!expect(t, "mmap of the reserved window", (long)p, errno,
-		    !shared ? ERRS(EINVAL) :
-		    rofd && (prot & PROT_WRITE) ? ERRS(EACCES) : ERRS(0))) {
-		if (p != MAP_FAILED)
-			munmap(p, n * cfg.ps);
-		return;
-	}
-	if (p != MAP_FAILED)
-		map_set(m, p, n, FAULTDEMO_RESERVED_OFFSET + rp * cfg.ps, true,
-			shared, rofd, prot);
-}
-
 /*
  * Did the mapping at [p, p + len) join a neighbouring vma? The kernel
  * merges a new file mapping into an adjacent one with contiguous offsets
@@ -466,6 +433,54 @@ static bool vma_merged(const char *p, size_t len)
 	}
 	fclose(f);
 	return merged;
+}
+
+void op_mmap_res(struct thr *t)
+{
+	struct smap *m = free_slot(t);
+	bool shared, rofd;
+	int prot, flags, err;
+	__u64 rp, n;
+	char *p;
+
+	if (!m || !cfg.res_pages)
+		return;
+	rp = below(t, cfg.res_pages);
+	n = 1 + below(t, min_sz(32, cfg.res_pages - rp));
+	shared = chance(t, 85);
+	rofd = chance(t, 15);
+	prot = pick_prot(t);
+	flags = (shared ? MAP_SHARED : MAP_PRIVATE) |
+		(chance(t, 10) ? MAP_POPULATE : 0);
+	note(t, flags, rp, n << 8 | prot | rofd << 4);
+	p = mmap(NULL, n * cfg.ps, prot, flags, rofd ? t->fd_ro : t->fd,
+		 FAULTDEMO_RESERVED_OFFSET + rp * cfg.ps);
+	err = errno;
+	/*
+	 * Directly after a data-area mapping that ends at 1 TiB, or grew past
+	 * it by mremap, and whose offsets go on into ours: the kernel made it
+	 * part of that one, never calling ->mmap. It is then the data area
+	 * past its end: SIGBUS, even for a MAP_PRIVATE one.
+	 */
+	if (p != MAP_FAILED && vma_merged(p, n * cfg.ps)) {
+		if (prot & PROT_READ)
+			expect_sigbus(t, load_words(t, t->buf, (__u64 *)p, 1), p,
+				      "load from a window mapping merged into the data area");
+		munmap(p, n * cfg.ps);
+		return;
+	}
+	/* shared only (faultdemo(4)) */
+	if (!expect(t, "mmap of the reserved window", (long)p, err,
+		    !shared ? ERRS(EINVAL) :
+		    rofd && (prot & PROT_WRITE) ? ERRS(EACCES) : ERRS(0))) {
+		if (p != MAP_FAILED)
+			munmap(p, n * cfg.ps);
+		return;
+	}
+	if (p == MAP_FAILED)
+		return;
+	map_set(m, p, n, FAULTDEMO_RESERVED_OFFSET + rp * cfg.ps, true,
+		shared, rofd, prot);
 }
 
 /* Mappings that must fail. */
