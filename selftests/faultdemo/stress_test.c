@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
 #include "stress/summary.h"
 
 struct stress_summary {
@@ -44,8 +46,10 @@ FIXTURE_SETUP(stress)
 		TH_LOG("%s: %s", self->prog, strerror(errno));
 }
 
+/* The run changes the module's parameters: leave them as the next test expects. */
 FIXTURE_TEARDOWN(stress)
 {
+	fdemo_set_defaults();
 }
 
 /* Start @prog, its stdout and stderr on one pipe whose read end goes to @out. */
@@ -83,7 +87,7 @@ TEST_F_TIMEOUT(stress, random_ops, 360)
 	char skip[256] = "";
 	size_t cap = 0;
 	char *line = NULL;
-	int fd, status;
+	int fd, status, err = 0;
 	ssize_t len;
 	FILE *f;
 	pid_t pid;
@@ -91,7 +95,13 @@ TEST_F_TIMEOUT(stress, random_ops, 360)
 	pid = spawn(self->prog, &fd);
 	ASSERT_LT(0, pid) TH_LOG("running %s: %s", self->prog, strerror(errno));
 	f = fdopen(fd, "r");
-	ASSERT_NE(NULL, f);
+	if (!f) {
+		err = errno;
+		close(fd);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	ASSERT_NE(NULL, f) TH_LOG("fdopen: %s", strerror(err));
 	/* as it comes: a hung run still shows how far it got */
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] == '\n')
