@@ -95,7 +95,8 @@ TEST_F(madvise, dontneed_private_drops_copy)
 
 /*
  * NPAGES mapped at offset 0 with @flags and populated with @advice: the
- * mapping, or NULL with errno set (EINVAL: this kernel lacks @advice).
+ * mapping; MAP_FAILED if mmap() failed, NULL if madvise() did (EINVAL:
+ * this kernel lacks @advice), with errno set.
  */
 static char *map_populated(int fd, int flags, int advice)
 {
@@ -103,7 +104,9 @@ static char *map_populated(int fd, int flags, int advice)
 	char *p = map_at0(fd, NPAGES, flags);
 	int err;
 
-	if (p && madvise(p, len, advice)) {
+	if (!p)
+		return MAP_FAILED;
+	if (madvise(p, len, advice)) {
 		err = errno;
 		munmap(p, len);
 		errno = err;
@@ -120,6 +123,7 @@ TEST_F(madvise, populate_read)
 	char *p;
 
 	p = map_populated(self->fd, MAP_SHARED, MADV_POPULATE_READ);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	if (!p && errno == EINVAL)
 		SKIP(return, "MADV_POPULATE_READ not supported");
 	ASSERT_NE(NULL, p) TH_LOG("MADV_POPULATE_READ: %s", strerror(errno));
@@ -147,6 +151,7 @@ TEST_F(madvise, populate_write_shared)
 	char *p;
 
 	p = map_populated(self->fd, MAP_SHARED, MADV_POPULATE_WRITE);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	if (!p && errno == EINVAL)
 		SKIP(return, "MADV_POPULATE_WRITE not supported");
 	ASSERT_NE(NULL, p) TH_LOG("MADV_POPULATE_WRITE: %s", strerror(errno));
@@ -170,6 +175,7 @@ TEST_F(madvise, populate_write_private)
 	char *p;
 
 	p = map_populated(self->fd, MAP_PRIVATE, MADV_POPULATE_WRITE);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	if (!p && errno == EINVAL)
 		SKIP(return, "MADV_POPULATE_WRITE not supported");
 	ASSERT_NE(NULL, p) TH_LOG("MADV_POPULATE_WRITE: %s", strerror(errno));
