@@ -435,6 +435,28 @@ static bool vma_merged(const char *p, size_t len)
 	return merged;
 }
 
+/*
+ * Does one of this thread's data-area mappings end right below [p, p + len)
+ * at offset @off, or start right above it, with contiguous offsets? Only
+ * those can have taken it in: other threads map other struct files.
+ */
+static bool data_neighbour(struct thr *t, const char *p, size_t len, __u64 off)
+{
+	const struct smap *m;
+	size_t i, mlen;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		m = &t->maps[i];
+		if (!m->addr || m->res)
+			continue;
+		mlen = m->npages * cfg.ps;
+		if ((m->addr + mlen == p && m->off + mlen == off) ||
+		    (m->addr == p + len && m->off == off + len))
+			return true;
+	}
+	return false;
+}
+
 void op_mmap_res(struct thr *t)
 {
 	struct smap *m = free_slot(t);
@@ -462,7 +484,9 @@ void op_mmap_res(struct thr *t)
 	 * part of that one, never calling ->mmap. It is then the data area
 	 * past its end: SIGBUS, even for a MAP_PRIVATE one.
 	 */
-	if (p != MAP_FAILED && vma_merged(p, n * cfg.ps)) {
+	if (p != MAP_FAILED &&
+	    data_neighbour(t, p, n * cfg.ps, FAULTDEMO_RESERVED_OFFSET + rp * cfg.ps) &&
+	    vma_merged(p, n * cfg.ps)) {
 		if (prot & PROT_READ)
 			expect_sigbus(t, load_words(t, t->buf, (__u64 *)p, 1), p,
 				      "load from a window mapping merged into the data area");
