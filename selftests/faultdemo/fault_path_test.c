@@ -67,6 +67,7 @@ struct fp_case {
 	bool traced;
 	char *map;
 	__u64 saved_fab;	/* fault_around_bytes to restore, 0 if none */
+	long long saved_wb_cs;	/* dirty_writeback_centisecs, -1 if none */
 };
 
 struct fp_variant {
@@ -224,6 +225,7 @@ FIXTURE_SETUP(fault_path)
 	c->map = MAP_FAILED;
 	c->traced = false;
 	c->saved_fab = 0;
+	c->saved_wb_cs = -1;
 	c->ps = fdemo_page_size();
 	c->npages = SZ_2M / c->ps;
 	c->disk = fdemo_disk();
@@ -271,6 +273,7 @@ FIXTURE_SETUP(fault_path)
 		ASSERT_EQ(0, fdemo_bdi(bdi, sizeof(bdi)));
 		snprintf(path, sizeof(path), "/sys/class/bdi/%s/min_ratio", bdi);
 		ASSERT_EQ(0, fdemo_write_file(path, "20"));
+		c->saved_wb_cs = fdemo_fixture_no_periodic_writeback(_metadata);
 	}
 	if (v->warm) {
 		buf = malloc(SZ_2M);
@@ -296,8 +299,13 @@ FIXTURE_TEARDOWN(fault_path)
 		fdemo_trace_stop(c->inst, fp_events, ARRAY_SIZE(fp_events));
 	if (c->map != MAP_FAILED)
 		munmap(c->map, SZ_2M);
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		/* no dirty page left for the next case's writeback */
+		fsync(c->fd);
 		close(c->fd);
+	}
+	if (c->saved_wb_cs >= 0)
+		fdemo_sysctl_set("vm/dirty_writeback_centisecs", c->saved_wb_cs);
 	if (c->saved_fab)
 		fdemo_fab_set(c->saved_fab);
 	fdemo_param_set("fault_around", "1");

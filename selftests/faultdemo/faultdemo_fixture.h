@@ -11,6 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "faultdemo_helpers.h"
+#include "faultdemo_blk.h"
 
 /*
  * The module loaded with its parameters at their defaults, and the device
@@ -40,6 +41,24 @@ static inline __u64 fdemo_fixture_default_fab(struct __test_metadata *_metadata)
 		return 0;
 	ASSERT_EQ(0, fdemo_fab_set(FDEMO_DEF_FAB));
 	return fab;
+}
+
+/*
+ * Periodic writeback off (vm.dirty_writeback_centisecs 0): the value it
+ * had, for the teardown to restore, or -1 if there was nothing to restore.
+ * The flusher writes back every page of an inode dirtied long enough ago,
+ * so a page dirtied by a case could be clean before the case looks at it.
+ */
+static inline long long
+fdemo_fixture_no_periodic_writeback(struct __test_metadata *_metadata)
+{
+	long long cs = -1;
+
+	ASSERT_EQ(0, fdemo_sysctl_get("vm/dirty_writeback_centisecs", &cs));
+	if (!cs)
+		return -1;
+	ASSERT_EQ(0, fdemo_sysctl_set("vm/dirty_writeback_centisecs", 0));
+	return cs;
 }
 
 #endif /* FAULTDEMO_FIXTURE_H */
