@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * faultdemo: every kernel-version difference the module depends on, in one
- * place. Supported: Debian's 6.1 and 6.12 kernels. Each shim names the
- * upstream change it papers over, so that it can be dropped with the old
- * kernel. The rest of the module uses the modern API only.
+ * place. Fully supported: Debian's 6.1, 6.12 and 7.3 kernels; build-checked:
+ * Debian 13's 6.12 and 7.2 (README.md, "Kernels"). Each shim names the
+ * upstream change it papers over and the release that brought it, so that
+ * it can be dropped with the old kernel. The rest of the module uses the
+ * newest API, or a feature name defined here (FAULTDEMO_IOMAP_WB_*) where
+ * the shape of its own code differs by kernel.
  *
- * Later upstream changes met so far are guarded by what the headers
- * define, not by version (they are not built here): the folio_batch
- * header, __cond_lock(). ->mmap is still accepted next to ->mmap_prepare
- * (6.17 on); see faultdemo(4), NOTES.
+ * This header is the bottom layer: it names kernel differences only and
+ * calls nothing of the module's. An adapter that needs a backend's own
+ * function lives in that backend.
+ *
+ * One change is guarded by what the headers define rather than by
+ * version, __cond_lock(). ->mmap is still accepted next to ->mmap_prepare
+ * (6.16 on) by every supported kernel, 7.3 included, without a warning;
+ * see faultdemo(4), NOTES.
  */
 #ifndef _FAULTDEMO_COMPAT_H
 #define _FAULTDEMO_COMPAT_H
 
+#include <linux/backing-dev.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/huge_mm.h>
@@ -21,21 +29,7 @@
 #include <linux/mmzone.h>
 #include <linux/pagemap.h>
 #include <linux/version.h>
-
-/*
- * Upstream renamed <linux/pagevec.h> to <linux/folio_batch.h>. (sparse
- * 0.6.4 has no __has_include: it takes the old name.)
- */
-#if defined(__has_include) && !defined(__CHECKER__)
-#if __has_include("linux/folio_batch.h")
-#define FAULTDEMO_HAVE_FOLIO_BATCH_H
-#endif
-#endif
-#ifdef FAULTDEMO_HAVE_FOLIO_BATCH_H
-#include <linux/folio_batch.h>
-#else
-#include <linux/pagevec.h>
-#endif
+#include <linux/writeback.h>
 
 /*
  * The only place that looks at the kernel version. (checkpatch rightly
@@ -43,6 +37,18 @@
  * built out of tree for several kernels on purpose.)
  */
 #define FAULTDEMO_KERNEL_GE(a, b, c)	(KERNEL_VERSION(a, b, c) <= LINUX_VERSION_CODE)
+
+/*
+ * folio_batch, with <linux/pagevec.h> renamed <linux/folio_batch.h>
+ * ("folio_batch: rename pagevec.h to folio_batch.h", posted for 7.1 after
+ * 7.0-rc1; Debian has no 7.0 or 7.1 headers to tell, 6.12's have the old
+ * name and 7.2's the new one).
+ */
+#if FAULTDEMO_KERNEL_GE(7, 1, 0)
+#include <linux/folio_batch.h>
+#else
+#include <linux/pagevec.h>
+#endif
 
 /*
  * filemap_get_folio() returns NULL on a miss up to 6.3 and ERR_PTR(-ENOENT)
@@ -242,23 +248,38 @@ static inline void faultdemo_bdev_put(struct faultdemo_bdev_ref *ref,
 }
 
 /*
- * iomap writeback, reworked in 6.8 ("iomap: map multiple blocks at a
- * time", "iomap: don't chain bios"): ->map_blocks gained the length of the
- * dirty range (faultdemo_map_blocks() is either kind, around the block
- * backend's faultdemo_bdev_map_offset()), and the ioend embeds its one bio (iomap_ioend_from_bio())
- * where 6.1 pointed at the last bio of a chain, whose bi_private was the
- * ioend.
+ * iomap writeback: how a filesystem maps a dirty range and takes over the
+ * completion of a write. Four shapes; the block backend's writeback code
+ * follows the feature name of its kernel:
+ * - up to 6.8: ->map_blocks(wpc, inode, offset) and ->prepare_ioend(ioend,
+ *   status); an ioend points at the last bio of a chain (io_bio), whose
+ *   bi_private is the ioend and whose completion comes after the others';
+ * - 6.9 ("iomap: map multiple blocks at a time", "iomap: don't chain
+ *   bios", both merged for 6.9 on a 6.8-rc1 base): ->map_blocks() gains
+ *   the length of the dirty range (FAULTDEMO_IOMAP_MAP_BLOCKS_LEN), and
+ *   the ioend embeds its one bio (iomap_ioend_from_bio());
+ * - FAULTDEMO_IOMAP_WB_SUBMIT, 6.15 ("iomap: allow the file system to
+ *   submit the writeback bios"): ->prepare_ioend is replaced by
+ *   ->submit_ioend(wpc, status), which submits the ioend's bio itself (or
+ *   ends it with @status);
+ * - FAULTDEMO_IOMAP_WB_RANGE, 6.17 ("iomap: replace ->map_blocks() with
+ *   ->writeback_range()" and the rest of that rework):
+ *   ->writeback_range(wpc, folio, pos, len, end_pos) maps and adds the
+ *   range itself (iomap_add_to_ioend()), ->writeback_submit(wpc, error)
+ *   submits (iomap_ioend_writeback_submit(), which keeps a bi_end_io set
+ *   before it), and iomap_writepages() takes only the context, which
+ *   carries the inode, the writeback_control and the operations.
+ * On every kernel iomap_finish_ioends() ends writeback on an ioend's
+ * folios, records an error in the mapping, and frees it; it may sleep.
  */
-int faultdemo_bdev_map_offset(struct iomap_writepage_ctx *wpc,
-			      struct inode *inode, loff_t offset);
+#if FAULTDEMO_KERNEL_GE(6, 17, 0)
+#define FAULTDEMO_IOMAP_WB_RANGE
+#elif FAULTDEMO_KERNEL_GE(6, 15, 0)
+#define FAULTDEMO_IOMAP_WB_SUBMIT
+#endif
 
-#if FAULTDEMO_KERNEL_GE(6, 8, 0)
-static inline int faultdemo_map_blocks(struct iomap_writepage_ctx *wpc,
-				       struct inode *inode, loff_t offset,
-				       unsigned int len)
-{
-	return faultdemo_bdev_map_offset(wpc, inode, offset);
-}
+#if FAULTDEMO_KERNEL_GE(6, 9, 0)
+#define FAULTDEMO_IOMAP_MAP_BLOCKS_LEN
 
 static inline struct bio *faultdemo_ioend_bio(struct iomap_ioend *ioend)
 {
@@ -270,12 +291,6 @@ static inline struct iomap_ioend *faultdemo_bio_ioend(struct bio *bio)
 	return iomap_ioend_from_bio(bio);
 }
 #else
-static inline int faultdemo_map_blocks(struct iomap_writepage_ctx *wpc,
-				       struct inode *inode, loff_t offset)
-{
-	return faultdemo_bdev_map_offset(wpc, inode, offset);
-}
-
 static inline struct bio *faultdemo_ioend_bio(struct iomap_ioend *ioend)
 {
 	return ioend->io_bio;
@@ -288,11 +303,39 @@ static inline struct iomap_ioend *faultdemo_bio_ioend(struct bio *bio)
 #endif
 
 /*
+ * Writing back a mapping's dirty folios with a writeback_control of the
+ * caller's, which then tells how many pages were written:
+ * filemap_fdatawrite_wbc() up to 6.18; 6.19 made it static
+ * ("mm: remove filemap_fdatawrite_wbc"), inside filemap_writeback(), and
+ * do_writepages() is not exported. What it did is three exported calls:
+ * account the I/O to the inode's cgroup writeback, ->writepages, detach.
+ */
+static inline int faultdemo_fdatawrite_wbc(struct address_space *mapping,
+					   struct writeback_control *wbc)
+{
+#if FAULTDEMO_KERNEL_GE(6, 19, 0)
+	int ret;
+
+	if (!mapping_can_writeback(mapping) ||
+	    !mapping_tagged(mapping, PAGECACHE_TAG_DIRTY))
+		return 0;
+	wbc_attach_fdatawrite_inode(wbc, mapping->host);
+	ret = mapping->a_ops->writepages(mapping, wbc);
+	wbc_detach_inode(wbc);
+	return ret;
+#else
+	return filemap_fdatawrite_wbc(mapping, wbc);
+#endif
+}
+
+/*
  * iomap_file_buffered_write() takes a private pointer for ->iomap_begin
  * from 6.12 on ("iomap: add a private argument for
- * iomap_file_buffered_write"), and advances iocb->ki_pos itself on 6.12
- * but not on Debian's 6.1, where the caller does (as xfs_file_write_iter()
- * there). Setting it from the saved position is right on both; without it
+ * iomap_file_buffered_write") and the write operations (NULL: none, as
+ * block/fops.c) from 6.17 on ("iomap: replace iomap_folio_ops with
+ * iomap_write_ops"). It advances iocb->ki_pos itself from 6.12 on but not
+ * on Debian's 6.1, where the caller does (as xfs_file_write_iter()
+ * there). Setting it from the saved position is right on all; without it
  * a write() would not move the file position and an O_SYNC write would
  * sync the bytes before the ones it wrote.
  */
@@ -303,7 +346,9 @@ static inline ssize_t faultdemo_iomap_buffered_write(struct kiocb *iocb,
 	loff_t pos = iocb->ki_pos;
 	ssize_t ret;
 
-#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+#if FAULTDEMO_KERNEL_GE(6, 17, 0)
+	ret = iomap_file_buffered_write(iocb, from, ops, NULL, NULL);
+#elif FAULTDEMO_KERNEL_GE(6, 12, 0)
 	ret = iomap_file_buffered_write(iocb, from, ops, NULL);
 #else
 	ret = iomap_file_buffered_write(iocb, from, ops);
@@ -326,57 +371,79 @@ static inline ssize_t faultdemo_iomap_buffered_write(struct kiocb *iocb,
 #endif
 
 /*
- * ->write_begin hands back a page on 6.1, which is the page at pos even
- * inside a large folio (a tail page), and a folio from 6.12 on ("fs:
- * Convert aops->write_begin to take a folio"); ->write_end likewise. The
- * RAM store's own pair works on folios; these adapt it to the kernel's
- * prototypes. (6.1's simple_write_end() reads page->mapping, which is not
- * the mapping for a tail page: a write() inside a large folio would oops.)
+ * ->write_begin and ->write_end: what they are told of the write, and
+ * what they hand around.
+ * - The first argument is the struct file up to 6.16 and the kiocb from
+ *   6.17 on ("fs: change write_begin/write_end interface to take struct
+ *   kiocb *"): faultdemo_write_ctx_t.
+ * - They hand around a page on 6.1, which is the page at pos even inside
+ *   a large folio (a tail page), and a folio from 6.12 on ("fs: Convert
+ *   aops->write_begin to take a folio", 6.12): faultdemo_write_folio_t,
+ *   converted with the two helpers below. (6.1's simple_write_end() reads
+ *   page->mapping, which is not the mapping for a tail page: a store that
+ *   takes folios must have its own pair.)
  */
-int faultdemo_ram_write_begin(struct address_space *mapping, loff_t pos,
-			      struct folio **foliop);
-int faultdemo_ram_write_end(struct folio *folio, unsigned int copied);
+#if FAULTDEMO_KERNEL_GE(6, 17, 0)
+typedef const struct kiocb *faultdemo_write_ctx_t;
+#else
+typedef struct file *faultdemo_write_ctx_t;
+#endif
 
 #if FAULTDEMO_KERNEL_GE(6, 12, 0)
-static inline int faultdemo_write_begin(struct file *file,
-					struct address_space *mapping,
-					loff_t pos, unsigned int len,
-					struct folio **foliop, void **fsdata)
+typedef struct folio faultdemo_write_folio_t;
+
+static inline faultdemo_write_folio_t *
+faultdemo_to_write_folio(struct folio *folio, loff_t pos)
 {
-	return faultdemo_ram_write_begin(mapping, pos, foliop);
+	return folio;
 }
 
-static inline int faultdemo_write_end(struct file *file,
-				      struct address_space *mapping,
-				      loff_t pos, unsigned int len,
-				      unsigned int copied, struct folio *folio,
-				      void *fsdata)
+static inline struct folio *
+faultdemo_from_write_folio(faultdemo_write_folio_t *folio)
 {
-	return faultdemo_ram_write_end(folio, copied);
+	return folio;
 }
 #else
-static inline int faultdemo_write_begin(struct file *file,
-					struct address_space *mapping,
-					loff_t pos, unsigned int len,
-					struct page **pagep, void **fsdata)
-{
-	struct folio *folio;
-	int err = faultdemo_ram_write_begin(mapping, pos, &folio);
+typedef struct page faultdemo_write_folio_t;
 
-	if (!err)
-		*pagep = folio_file_page(folio, pos >> PAGE_SHIFT);
-	return err;
+static inline faultdemo_write_folio_t *
+faultdemo_to_write_folio(struct folio *folio, loff_t pos)
+{
+	return folio_file_page(folio, pos >> PAGE_SHIFT);
 }
 
-static inline int faultdemo_write_end(struct file *file,
-				      struct address_space *mapping,
-				      loff_t pos, unsigned int len,
-				      unsigned int copied, struct page *page,
-				      void *fsdata)
+static inline struct folio *
+faultdemo_from_write_folio(faultdemo_write_folio_t *page)
 {
-	return faultdemo_ram_write_end(page_folio(page), copied);
+	return page_folio(page);
 }
 #endif
+
+/*
+ * ->drop_inode that evicts at the last iput(): generic_delete_inode(),
+ * renamed inode_just_drop() in 6.18 ("fs: rename generic_delete_inode()
+ * and generic_drop_inode()").
+ */
+#if FAULTDEMO_KERNEL_GE(6, 18, 0)
+#define faultdemo_drop_inode_at_once	inode_just_drop
+#else
+#define faultdemo_drop_inode_at_once	generic_delete_inode
+#endif
+
+/*
+ * A page-cache folio: filemap_alloc_folio() takes the NUMA memory policy
+ * to allocate by from 6.19 on ("mm/filemap: Add NUMA mempolicy support to
+ * filemap_alloc_folio()"); NULL is the task's, as before.
+ */
+static inline struct folio *faultdemo_filemap_alloc_folio(gfp_t gfp,
+							  unsigned int order)
+{
+#if FAULTDEMO_KERNEL_GE(6, 19, 0)
+	return filemap_alloc_folio(gfp, order, NULL);
+#else
+	return filemap_alloc_folio(gfp, order);
+#endif
+}
 
 /*
  * Tell the page cache that the mapping holds folios of up to @order pages.
@@ -426,7 +493,10 @@ static inline bool faultdemo_fault_maps_pmd(struct vm_fault *vmf)
 	if (folio_order(page_folio(vmf->page)) != HPAGE_PMD_ORDER ||
 	    vmf->cow_page || !pmd_none(READ_ONCE(*vmf->pmd)))
 		return false;
-#if FAULTDEMO_KERNEL_GE(6, 12, 0)
+#if FAULTDEMO_KERNEL_GE(6, 18, 0)
+	if (vma_thp_disabled(vma, vma->vm_flags, false))
+		return false;
+#elif FAULTDEMO_KERNEL_GE(6, 12, 0)
 	if (vma_thp_disabled(vma, vma->vm_flags))
 		return false;
 #endif
@@ -452,9 +522,10 @@ static inline bool faultdemo_fault_maps_pmd(struct vm_fault *vmf)
  * - filemap_fault() drops mmap_lock on 6.1, the per-VMA lock on 6.12
  *   (release_fault_lock()), before it waits for I/O, and returns
  *   VM_FAULT_RETRY; the per-VMA lock does not exist on Debian's 6.1.
- * - iomap finishes a writeback ioend in the bio's completion context on
- *   both (iomap_writepage_end_bio(), static): the block backend counts
- *   and chains to it; iomap_finish_ioends(), exported, may sleep.
+ * - iomap's own completion of a writeback bio is static on every kernel,
+ *   and from 6.17 on iomap sets it only where the filesystem set none:
+ *   the block backend completes its writes itself, through a workqueue
+ *   that calls iomap_finish_ioends() (exported, may sleep), as XFS does.
  * - .map_pages runs under rcu_read_lock() on 6.12, and .fault of a VMA with
  *   .map_pages may run under the per-VMA lock without mmap_lock.
  */

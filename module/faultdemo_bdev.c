@@ -20,7 +20,10 @@
  *   wants stable pages;
  * - clean folios can be evicted: reclaim, drop_caches, fadvise, madvise.
  *
- * Writeback completions are counted on their way to iomap's own.
+ * Writes complete through faultdemo_bdev_write_end_io(), which counts them
+ * and hands the ioend to a workqueue of ours that ends writeback on its
+ * folios with iomap_finish_ioends(), as XFS does for the writes it
+ * completes itself.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +34,7 @@
 #include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/workqueue.h>
 #include <linux/writeback.h>
 
 #include "compat.h"
@@ -44,11 +48,17 @@
 static struct faultdemo_bdev_ref faultdemo_bdev;
 
 /*
- * iomap's own completion of a writeback bio: not exported, so taken from
- * the first bio iomap hands us (it is the same for all of them) and
- * chained to after counting. Set once, read from bio completion.
+ * Writes whose bio completed, waiting for faultdemo_bdev_finish_writes():
+ * ioends linked by io_list, which iomap_finish_ioends() wants empty.
+ * faultdemo_bdev_done_lock protects the list; it is taken in bio
+ * completion, so with interrupts off. The workqueue exists from
+ * faultdemo_bdev_open() to faultdemo_bdev_close(), which drains it.
  */
-static bio_end_io_t *faultdemo_iomap_end_io __read_mostly;
+static DEFINE_SPINLOCK(faultdemo_bdev_done_lock);
+static LIST_HEAD(faultdemo_bdev_done);
+static struct workqueue_struct *faultdemo_bdev_wq;
+static void faultdemo_bdev_finish_writes(struct work_struct *work);
+static DECLARE_WORK(faultdemo_bdev_finish_work, faultdemo_bdev_finish_writes);
 
 static struct block_device *faultdemo_bdev_dev(void)
 {
@@ -83,20 +93,13 @@ static const struct iomap_ops faultdemo_bdev_iomap_ops = {
 	.iomap_begin	= faultdemo_bdev_iomap_begin,
 };
 
-/**
- * faultdemo_bdev_map_offset() - ->map_blocks of writeback
- * @wpc:	the writeback context, whose iomap is the last extent given
- * @inode:	the store inode
- * @offset:	byte offset of the dirty folio to write
- *
- * Writeback asks once per folio; the one extent answers all of them
- * (faultdemo_map_blocks() in compat.h adapts the signature).
- *
- * Context: writeback, process context, folio locked.
- * Return: 0, or -EIO past the end of the data area.
+/*
+ * Writeback asks for the extent of each dirty range; the one extent
+ * answers all of them. Called with the folio locked, process context.
+ * Returns 0, or -EIO past the end of the data area.
  */
-int faultdemo_bdev_map_offset(struct iomap_writepage_ctx *wpc,
-			      struct inode *inode, loff_t offset)
+static int faultdemo_bdev_map_offset(struct iomap_writepage_ctx *wpc,
+				     struct inode *inode, loff_t offset)
 {
 	if (offset >= wpc->iomap.offset &&
 	    offset < wpc->iomap.offset + wpc->iomap.length)
@@ -107,43 +110,128 @@ int faultdemo_bdev_map_offset(struct iomap_writepage_ctx *wpc,
 }
 
 /*
- * Bio completion, any context: count what was written or failed, then let
- * iomap end writeback on the folios right here, as it does for XFS and as
- * ext4 does for its own bios. On an error iomap records it in the mapping
- * (mapping_set_error(), which the next fsync() of each open file reports
- * once) and the folios stay clean, as for any file whose write failed.
+ * Process context: end writeback on the folios of every completed write
+ * (iomap_finish_ioends(): on an error it records it in the mapping with
+ * mapping_set_error(), which the next fsync() of each open file reports
+ * once, and the folios stay clean, as for any file whose write failed).
  */
-static void faultdemo_bdev_end_bio(struct bio *bio)
+static void faultdemo_bdev_finish_writes(struct work_struct *work)
+{
+	struct iomap_ioend *ioend;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&faultdemo_bdev_done_lock);
+	list_splice_init(&faultdemo_bdev_done, &done);
+	spin_unlock_irq(&faultdemo_bdev_done_lock);
+
+	while ((ioend = list_first_entry_or_null(&done, struct iomap_ioend,
+						 io_list))) {
+		int err = blk_status_to_errno(faultdemo_ioend_bio(ioend)->bi_status);
+
+		list_del_init(&ioend->io_list);
+		iomap_finish_ioends(ioend, err);
+		cond_resched();
+	}
+}
+
+/*
+ * Bio completion of a write, any context: count what was written or
+ * failed, and pass the ioend on to process context, where iomap can end
+ * it (iomap's own completion is static; compat.h).
+ */
+static void faultdemo_bdev_write_end_io(struct bio *bio)
 {
 	struct iomap_ioend *ioend = faultdemo_bio_ioend(bio);
+	unsigned long flags;
+	bool first;
 
 	if (bio->bi_status)
 		faultdemo_stat_inc(FAULTDEMO_STAT_WRITEBACK_ERRORS);
 	else
 		faultdemo_stat_add(FAULTDEMO_STAT_PAGES_WRITTEN,
 				   ioend->io_size >> PAGE_SHIFT);
-	READ_ONCE(faultdemo_iomap_end_io)(bio);
+
+	spin_lock_irqsave(&faultdemo_bdev_done_lock, flags);
+	first = list_empty(&faultdemo_bdev_done);
+	list_add_tail(&ioend->io_list, &faultdemo_bdev_done);
+	spin_unlock_irqrestore(&faultdemo_bdev_done_lock, flags);
+	if (first)
+		queue_work(faultdemo_bdev_wq, &faultdemo_bdev_finish_work);
 }
 
 /*
- * Just before iomap submits a write: complete it through us. A bio with
- * any other completion than the one we chain to is left alone.
+ * The writeback operations of each kernel (compat.h, "iomap writeback"):
+ * every shape maps with faultdemo_bdev_map_offset() and completes its
+ * writes through faultdemo_bdev_write_end_io().
  */
+#ifdef FAULTDEMO_IOMAP_WB_RANGE
+static ssize_t faultdemo_bdev_writeback_range(struct iomap_writepage_ctx *wpc,
+					      struct folio *folio, u64 pos,
+					      unsigned int len, u64 end_pos)
+{
+	int err = faultdemo_bdev_map_offset(wpc, wpc->inode, pos);
+
+	if (err)
+		return err;
+	return iomap_add_to_ioend(wpc, folio, pos, end_pos, len);
+}
+
+static int faultdemo_bdev_writeback_submit(struct iomap_writepage_ctx *wpc,
+					   int error)
+{
+	struct iomap_ioend *ioend = wpc->wb_ctx;
+
+	faultdemo_ioend_bio(ioend)->bi_end_io = faultdemo_bdev_write_end_io;
+	return iomap_ioend_writeback_submit(wpc, error);
+}
+
+static const struct iomap_writeback_ops faultdemo_bdev_writeback_ops = {
+	.writeback_range	= faultdemo_bdev_writeback_range,
+	.writeback_submit	= faultdemo_bdev_writeback_submit,
+};
+#else
+#ifdef FAULTDEMO_IOMAP_MAP_BLOCKS_LEN
+static int faultdemo_bdev_map_blocks(struct iomap_writepage_ctx *wpc,
+				     struct inode *inode, loff_t offset,
+				     unsigned int len)
+#else
+static int faultdemo_bdev_map_blocks(struct iomap_writepage_ctx *wpc,
+				     struct inode *inode, loff_t offset)
+#endif
+{
+	return faultdemo_bdev_map_offset(wpc, inode, offset);
+}
+
+#ifdef FAULTDEMO_IOMAP_WB_SUBMIT
+static int faultdemo_bdev_submit_ioend(struct iomap_writepage_ctx *wpc,
+				       int status)
+{
+	struct bio *bio = faultdemo_ioend_bio(wpc->ioend);
+
+	bio->bi_end_io = faultdemo_bdev_write_end_io;
+	if (status)
+		return status;	/* iomap ends the bio with it */
+	submit_bio(bio);
+	return 0;
+}
+
+static const struct iomap_writeback_ops faultdemo_bdev_writeback_ops = {
+	.map_blocks	= faultdemo_bdev_map_blocks,
+	.submit_ioend	= faultdemo_bdev_submit_ioend,
+};
+#else
 static int faultdemo_bdev_prepare_ioend(struct iomap_ioend *ioend, int status)
 {
-	struct bio *bio = faultdemo_ioend_bio(ioend);
-
-	if (!READ_ONCE(faultdemo_iomap_end_io))
-		cmpxchg(&faultdemo_iomap_end_io, NULL, bio->bi_end_io);
-	if (bio->bi_end_io == READ_ONCE(faultdemo_iomap_end_io))
-		bio->bi_end_io = faultdemo_bdev_end_bio;
+	faultdemo_ioend_bio(ioend)->bi_end_io = faultdemo_bdev_write_end_io;
 	return status;
 }
 
 static const struct iomap_writeback_ops faultdemo_bdev_writeback_ops = {
-	.map_blocks	= faultdemo_map_blocks,
+	.map_blocks	= faultdemo_bdev_map_blocks,
 	.prepare_ioend	= faultdemo_bdev_prepare_ioend,
 };
+#endif
+#endif
 
 /*
  * Reads are bios of our own: the data area is the device 1:1, so a run of
@@ -218,10 +306,20 @@ static void faultdemo_bdev_readahead(struct readahead_control *rac)
 static int faultdemo_bdev_writepages(struct address_space *mapping,
 				     struct writeback_control *wbc)
 {
+#ifdef FAULTDEMO_IOMAP_WB_RANGE
+	struct iomap_writepage_ctx wpc = {
+		.inode	= mapping->host,
+		.wbc	= wbc,
+		.ops	= &faultdemo_bdev_writeback_ops,
+	};
+
+	return iomap_writepages(&wpc);
+#else
 	struct iomap_writepage_ctx wpc = { };
 
 	return iomap_writepages(mapping, wbc, &wpc,
 				&faultdemo_bdev_writeback_ops);
+#endif
 }
 
 /*
@@ -286,7 +384,7 @@ static long faultdemo_bdev_clean(struct file *file, pgoff_t first, pgoff_t last)
 	};
 	int err, err2;
 
-	err = filemap_fdatawrite_wbc(mapping, &wbc);
+	err = faultdemo_fdatawrite_wbc(mapping, &wbc);
 	if (err != -EIO)
 		filemap_fdatawait_range_keep_errors(mapping, start, end);
 	err2 = file_check_and_advance_wb_err(file);
@@ -341,7 +439,8 @@ static const char *faultdemo_bdev_open_hint(int err)
  * Context: process context, module init, before the store exists.
  * Return: 0, or a negative errno, with a message saying why: -ENOENT,
  * -ENOTBLK, -EBUSY, -EACCES (a read-only device) as faultdemo_bdev_get()
- * explains, -EINVAL if its logical blocks are larger than a page, -ENOMEM.
+ * explains, -EINVAL if its logical blocks are larger than a page; -ENOMEM
+ * if the completion workqueue cannot be made.
  */
 int faultdemo_bdev_open(const char *path, u64 *bytes)
 {
@@ -363,6 +462,16 @@ int faultdemo_bdev_open(const char *path, u64 *bytes)
 		pr_err("backing=%s: logical block size %u is larger than the page size %lu\n",
 		       path, lbs, PAGE_SIZE);
 		err = -EINVAL;
+		goto put;
+	}
+
+	/*
+	 * Ending writeback is what reclaim waits for: the workqueue must
+	 * make progress when memory is short.
+	 */
+	faultdemo_bdev_wq = alloc_workqueue("faultdemo_wb", WQ_MEM_RECLAIM, 0);
+	if (!faultdemo_bdev_wq) {
+		err = -ENOMEM;
 		goto put;
 	}
 
@@ -408,9 +517,16 @@ int faultdemo_bdev_shutdown(void)
 /**
  * faultdemo_bdev_close() - give the backing device back
  *
- * Context: module exit, after faultdemo_cache_exit(): no I/O can start.
+ * The workqueue is drained first: a completion may still be running in
+ * it after the last folio's writeback ended, which is all that
+ * faultdemo_bdev_shutdown() could wait for.
+ *
+ * Context: module exit, after faultdemo_cache_exit(): no I/O can start;
+ * or init, unwinding a successful faultdemo_bdev_open().
  */
 void faultdemo_bdev_close(void)
 {
+	destroy_workqueue(faultdemo_bdev_wq);
+	faultdemo_bdev_wq = NULL;
 	faultdemo_bdev_put(&faultdemo_bdev, &faultdemo_bdev);
 }

@@ -63,12 +63,13 @@ static int faultdemo_sync_fs(struct super_block *sb, int wait)
 }
 
 /*
- * generic_delete_inode: the last iput() evicts the store inode at once
- * instead of parking it on the inode LRU, hashed as it is.
+ * faultdemo_drop_inode_at_once (generic_delete_inode): the last iput()
+ * evicts the store inode at once instead of parking it on the inode LRU,
+ * hashed as it is.
  */
 static const struct super_operations faultdemo_super_ops = {
 	.statfs		= simple_statfs,
-	.drop_inode	= generic_delete_inode,
+	.drop_inode	= faultdemo_drop_inode_at_once,
 	.sync_fs	= faultdemo_sync_fs,
 };
 

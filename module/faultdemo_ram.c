@@ -104,8 +104,8 @@ static struct folio *faultdemo_ram_alloc(gfp_t gfp, unsigned int order)
 {
 	struct folio *folio;
 
-	folio = filemap_alloc_folio(faultdemo_ram_gfp(gfp, order) | __GFP_ZERO,
-				    order);
+	folio = faultdemo_filemap_alloc_folio(faultdemo_ram_gfp(gfp, order) |
+					      __GFP_ZERO, order);
 	if (folio)
 		folio_mark_uptodate(folio);
 	return folio;
@@ -345,21 +345,16 @@ static int faultdemo_ram_read_folio(struct file *file, struct folio *folio)
 	return 0;
 }
 
-/**
- * faultdemo_ram_write_begin() - ->write_begin of the RAM store
- * @mapping:	the store's mapping
- * @pos:	first byte the write touches
- * @foliop:	the folio that holds @pos, locked and with a reference (out)
- *
- * The same folio a fault would find or create, so write() and faults
- * build the same (large) folios. It is uptodate: a short copy leaves
- * nothing stale. compat.h adapts this to the kernel's prototype.
- *
- * Context: write(), inode lock held; may sleep.
- * Return: 0, or -ENOMEM.
+/*
+ * ->write_begin: the same folio a fault would find or create, so write()
+ * and faults build the same (large) folios. It is uptodate: a short copy
+ * leaves nothing stale. Called by write(), inode lock held; may sleep.
  */
-int faultdemo_ram_write_begin(struct address_space *mapping, loff_t pos,
-			      struct folio **foliop)
+static int faultdemo_ram_write_begin(faultdemo_write_ctx_t ctx,
+				     struct address_space *mapping,
+				     loff_t pos, unsigned int len,
+				     faultdemo_write_folio_t **foliop,
+				     void **fsdata)
 {
 	struct folio *folio;
 
@@ -367,24 +362,25 @@ int faultdemo_ram_write_begin(struct address_space *mapping, loff_t pos,
 					 mapping_gfp_mask(mapping), 0);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
-	*foliop = folio;
+	*foliop = faultdemo_to_write_folio(folio, pos);
 	return 0;
 }
 
-/**
- * faultdemo_ram_write_end() - ->write_end of the RAM store
- * @folio:	from faultdemo_ram_write_begin(), locked
- * @copied:	bytes copied into it, maybe fewer than asked for
- *
- * Marks the folio dirty (noop_dirty_folio(): there is nothing to write
- * back to), unlocks and releases it. i_size never changes: writes are
- * clamped to the data area.
- *
- * Context: write(), inode lock held.
- * Return: @copied.
+/*
+ * ->write_end: marks the folio dirty (noop_dirty_folio(): there is
+ * nothing to write back to), unlocks and releases it, and returns
+ * @copied, which may be less than asked for. i_size never changes: writes
+ * are clamped to the data area.
  */
-int faultdemo_ram_write_end(struct folio *folio, unsigned int copied)
+static int faultdemo_ram_write_end(faultdemo_write_ctx_t ctx,
+				   struct address_space *mapping,
+				   loff_t pos, unsigned int len,
+				   unsigned int copied,
+				   faultdemo_write_folio_t *page_or_folio,
+				   void *fsdata)
 {
+	struct folio *folio = faultdemo_from_write_folio(page_or_folio);
+
 	if (copied)
 		folio_mark_dirty(folio);
 	folio_unlock(folio);
@@ -394,8 +390,8 @@ int faultdemo_ram_write_end(struct folio *folio, unsigned int copied)
 
 static const struct address_space_operations faultdemo_ram_aops = {
 	.read_folio	= faultdemo_ram_read_folio,
-	.write_begin	= faultdemo_write_begin,
-	.write_end	= faultdemo_write_end,
+	.write_begin	= faultdemo_ram_write_begin,
+	.write_end	= faultdemo_ram_write_end,
 	.dirty_folio	= noop_dirty_folio,
 };
 
