@@ -467,9 +467,12 @@ int faultdemo_bdev_open(const char *path, u64 *bytes)
 
 	/*
 	 * Ending writeback is what reclaim waits for: the workqueue must
-	 * make progress when memory is short.
+	 * make progress when memory is short. Unbound: the work may run on
+	 * any CPU, and from 7.x a workqueue that says neither WQ_UNBOUND nor
+	 * WQ_PERCPU gets a warning.
 	 */
-	faultdemo_bdev_wq = alloc_workqueue("faultdemo_wb", WQ_MEM_RECLAIM, 0);
+	faultdemo_bdev_wq = alloc_workqueue("faultdemo_wb",
+					    WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!faultdemo_bdev_wq) {
 		err = -ENOMEM;
 		goto put;
