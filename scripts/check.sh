@@ -9,6 +9,14 @@
 # and last, one line "N passed, N failed, N skipped". Exit status 0 only if
 # nothing failed on any kernel.
 #
+# The supported kernels are Debian 12's 6.1, 6.12 and 6.12-rt and Debian 13
+# backports' 7.3 and 7.3-rt (scripts/setup.sh). Each build-checked kernel
+# (Debian 13's 6.12, backports' 7.2, experimental's newest when newer) gets
+# a W=1 build and one VM that loads the module, runs the example program
+# and the tour, and loads it again on a disk and with folio_order=9
+# (scripts/guest-smoke.sh). A kernel that setup.sh could not set up is a
+# failure.
+#
 # The kselftest VM has a scratch disk: the tests of the block backend
 # (backing_test) use it. After the suite the stress program runs again
 # with the module loaded with folio_order=4 and 9, then the concurrency and
@@ -43,6 +51,18 @@ cd "$top"
 t0=$(date +%s)
 fd_kernels "$@"
 kernels=("${FD_KERNELS[@]}")
+# the build-checked kernels and what setup.sh could not set up: a full run
+# only
+checked=()
+absent=()
+if [ $# -eq 0 ]; then
+	if [ -f "$FAULTDEMO_CACHE/kernels/build-checked" ]; then
+		mapfile -t checked <"$FAULTDEMO_CACHE/kernels/build-checked"
+	fi
+	if [ -f "$FAULTDEMO_CACHE/kernels/missing" ]; then
+		mapfile -t absent <"$FAULTDEMO_CACHE/kernels/missing"
+	fi
+fi
 
 pass=0
 fail=0
@@ -71,12 +91,18 @@ not_ok() {
 build=$FAULTDEMO_CACHE/build
 mkdir -p "$build"
 
+for m in "${absent[@]}"; do
+	not_ok "not set up: $m (scripts/setup.sh)"
+	summary+=("not set up: $m")
+done
+
 # ok/not ok lines of a helper script count as tests.
 count_lines() {
 	local line
 	while IFS= read -r line; do
 		echo "$line"
 		case $line in
+		"ok "*"# SKIP"*) skip=$((skip + 1)) ;;
 		ok*) pass=$((pass + 1)) ;;
 		"not ok"*) fail=$((fail + 1)) ;;
 		esac
@@ -190,6 +216,27 @@ for kver in "${kernels[@]}"; do
 		stage_time "$kver: larger than RAM" "$t"
 	fi
 	kpass[$kver]=$((pass - kp)) kfail[$kver]=$((fail - kf)) kskip[$kver]=$((skip - ks))
+done
+
+# The build-checked kernels: a W=1 build and one smoke VM each.
+for kver in "${checked[@]}"; do
+	echo "# ===== build-checked kernel $kver"
+	kp=$pass kf=$fail ks=$skip
+	t=$(date +%s)
+	out=$build/$kver
+	rm -rf "$out"
+	if ko=$(fd_build_module "$top" "$kver" "$out" W=1 2>"$build/module-$kver.log") &&
+		! grep -q 'warning:' "$build/module-$kver.log"; then
+		ok "build faultdemo.ko W=1 for $kver"
+	else
+		cat "$build/module-$kver.log"
+		not_ok "build faultdemo.ko W=1 for $kver"
+		summary+=("$kver (build-checked): module did not build")
+		continue
+	fi
+	run_vm "$build/vm-$kver-smoke.out" --disk 256M -- "$here/guest-smoke.sh" "$ko"
+	stage_time "$kver (build-checked): build and smoke VM" "$t"
+	summary+=("$kver (build-checked): $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
 done
 
 if [ "${FAULTDEMO_DEBUG:-1}" = 1 ]; then

@@ -94,8 +94,7 @@ for k in "$@"; do
 	rm -rf "$out"
 	mkdir -p "$out"
 	cp "$here/Kbuild" "$here/warn_on_load.c" "$out/"
-	kdir=$(fd_kernel_build "$kver")
-	if make -s -C "$kdir" M="$out" modules >/dev/null 2>&1; then
+	if fd_make_kernel "$kver" "$out" modules >/dev/null 2>&1; then
 		expect 3 "WARN_ON in a module fails the run on $kver" \
 			"$vmrun" --kernel "$kver" -- insmod "$out/warn_on_load.ko"
 	else
