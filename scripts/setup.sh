@@ -371,8 +371,14 @@ fetch_deb() {
 		if [ -n "$suite" ]; then
 			(cd "$FAULTDEMO_CACHE/debs" && fd_apt "$suite" apt-get download "$p${pv:+=$pv}" >/dev/null) || return 1
 		else
-			apt_update_once
-			(cd "$FAULTDEMO_CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$p" >/dev/null) || return 1
+			# The lists that named the version are there; an update
+			# only if they are too old to download it. (This runs in
+			# $(...): apt_update_once would not remember.)
+			(cd "$FAULTDEMO_CACHE/debs" &&
+				{ apt-get download -q -o APT::Sandbox::User=root "$p" >/dev/null 2>&1 ||
+					{ apt-get update -q >/dev/null &&
+						apt-get download -q -o APT::Sandbox::User=root "$p" >/dev/null; }; }) ||
+				return 1
 		fi
 		deb=$(find "$FAULTDEMO_CACHE/debs" -name "${p}_*.deb" -print -quit)
 	fi
