@@ -74,7 +74,7 @@ lint:
 	scripts/lint.sh
 
 # The suite on the debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak...);
-# builds that kernel first if the cache does not have it (about 8 minutes).
+# builds that kernel first if the cache does not have it (about 12 minutes).
 check-debug:
 	scripts/check-debug.sh
 
