@@ -174,21 +174,29 @@ run_vm() {
 	fi
 }
 
+# build_w1: faultdemo.ko for $kver in $build/$kver, path in $ko; a
+# warning is a failure
+build_w1() {
+	local log=$build/module-$kver.log
+	rm -rf "${build:?}/$kver"
+	if ko=$(fd_build_module "$top" "$kver" "$build/$kver" W=1 2>"$log") &&
+		! grep -q 'warning:' "$log"; then
+		ok "build faultdemo.ko W=1 for $kver"
+		return 0
+	fi
+	cat "$log"
+	not_ok "build faultdemo.ko W=1 for $kver"
+	return 1
+}
+
 for kver in "${kernels[@]}"; do
 	echo "# ===== kernel $kver"
 	kp=$pass kf=$fail ks=$skip
 	t=$(date +%s)
-	out=$build/$kver
-	rm -rf "$out"
-	if ko=$(fd_build_module "$top" "$kver" "$out" W=1 2>"$build/module-$kver.log") &&
-		! grep -q 'warning:' "$build/module-$kver.log"; then
-		ok "build faultdemo.ko W=1 for $kver"
-	else
-		cat "$build/module-$kver.log"
-		not_ok "build faultdemo.ko W=1 for $kver"
+	build_w1 || {
 		summary+=("$kver: module did not build")
 		continue
-	fi
+	}
 	count_lines < <("$here/dkms-check.sh" "$kver" 2>&1 || true)
 	stage_time "$kver: module and DKMS builds" "$t"
 
@@ -223,17 +231,10 @@ for kver in "${checked[@]}"; do
 	echo "# ===== build-checked kernel $kver"
 	kp=$pass kf=$fail ks=$skip
 	t=$(date +%s)
-	out=$build/$kver
-	rm -rf "$out"
-	if ko=$(fd_build_module "$top" "$kver" "$out" W=1 2>"$build/module-$kver.log") &&
-		! grep -q 'warning:' "$build/module-$kver.log"; then
-		ok "build faultdemo.ko W=1 for $kver"
-	else
-		cat "$build/module-$kver.log"
-		not_ok "build faultdemo.ko W=1 for $kver"
+	build_w1 || {
 		summary+=("$kver (build-checked): module did not build")
 		continue
-	fi
+	}
 	run_vm "$build/vm-$kver-smoke.out" --disk 256M -- "$here/guest-smoke.sh" "$ko"
 	stage_time "$kver (build-checked): build and smoke VM" "$t"
 	summary+=("$kver (build-checked): $((pass - kp)) passed, $((fail - kf)) failed, $((skip - ks)) skipped")
