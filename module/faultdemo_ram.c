@@ -6,9 +6,10 @@
  * data. Hence address-space operations like ramfs's (a folio never
  * written reads as zeroes, dirtying is noop_dirty_folio() because there
  * is nothing to write back to), an unevictable mapping (reclaim must
- * never drop a folio, dirty or not), a miss path of our own that inserts
- * zeroed folios of up to folio_order, with read-ahead that inserts more,
- * and a "clean" that only write-protects.
+ * never drop a folio, dirty or not) whose folios can still move
+ * (filemap_migrate_folio()), a miss path of our own that inserts zeroed
+ * folios of up to folio_order, with read-ahead that inserts more, and a
+ * "clean" that only write-protects.
  *
  * Large folios: a PMD-sized one is mapped by one PMD, from fault-around
  * and from .fault, with no help from us (doc/design.md).
@@ -30,10 +31,11 @@ static void faultdemo_ram_init_inode(struct inode *inode)
 	struct address_space *mapping = inode->i_mapping;
 
 	/*
-	 * Not __GFP_MOVABLE: there is no ->migrate_folio and a dirty folio
-	 * cannot be written back, so migration would fail on it (as ramfs).
+	 * Movable: ->migrate_folio moves any folio, dirty or not, so the
+	 * store's folios go in movable pageblocks, as shmem's do
+	 * (doc/design.md, "Folios that move").
 	 */
-	mapping_set_gfp_mask(mapping, GFP_HIGHUSER);
+	mapping_set_gfp_mask(mapping, GFP_HIGHUSER_MOVABLE);
 	/* The page cache is the only copy: reclaim must never drop a folio. */
 	mapping_set_unevictable(mapping);
 	faultdemo_mapping_set_folio_order(mapping, faultdemo_folio_order);
@@ -393,6 +395,7 @@ static const struct address_space_operations faultdemo_ram_aops = {
 	.write_begin	= faultdemo_ram_write_begin,
 	.write_end	= faultdemo_ram_write_end,
 	.dirty_folio	= noop_dirty_folio,
+	.migrate_folio	= filemap_migrate_folio,
 };
 
 /* write(): generic_perform_write() through faultdemo_ram_aops. */
