@@ -35,6 +35,9 @@ expect 2 "unknown kernel" "$vmrun" --kernel 0.0 -- true
 expect 2 "no command" "$vmrun" --kernel "$1"
 expect 2 "missing command" "$vmrun" --kernel "$1" -- /nonexistent/cmd
 expect 2 "setup not done" env FAULTDEMO_CACHE=/nonexistent "$vmrun" -- true
+expect 2 "--numa that does not split the CPUs evenly" "$vmrun" --kernel "$1" \
+	--cpus 2 --numa 3 -- true
+expect 2 "--numa 0" "$vmrun" --kernel "$1" --numa 0 -- true
 # The run's directory is in its QEMU's command line: none may survive it.
 set +e
 log=$("$vmrun" --kernel "$1" --timeout 3 -- sleep 600 2>&1 >/dev/null)
