@@ -209,7 +209,7 @@ for kver in "${kernels[@]}"; do
 	else
 		mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
 			! -name larger_than_ram_test ! -name concurrency_test \
-			! -name stress_test -printf '%f\n' | sort)
+			! -name stress_test ! -name migrate_test -printf '%f\n' | sort)
 		FAULTDEMO_FOLIO_ORDERS="4 9" \
 			FAULTDEMO_BACKED_TESTS="concurrency_test stress_test" \
 			FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
@@ -267,17 +267,19 @@ fi
 # multi-threaded TCG), the stress program for at least 10^6 operations (6
 # workers x 170000; 300 s is only a bound). They run last, once the debug
 # kernel's lane is done: a VM next to them would take a host CPU from a
-# vCPU, and the vCPUs would then take turns instead of racing.
+# vCPU, and the vCPUs would then take turns instead of racing. The VM has
+# two NUMA nodes, a CPU each, for the migration tests.
 for kver in "${parallel[@]}"; do
-	echo "# ===== kernel $kver: races in true parallel"
+	echo "# ===== kernel $kver: races in true parallel, two NUMA nodes"
 	kp=$pass kf=$fail ks=$skip
 	t=$(date +%s)
 	FAULTDEMO_STRESS_SECONDS=300 FAULTDEMO_STRESS_OPS=170000 \
 		FAULTDEMO_STRESS_MIN_OPS=1000000 \
-		run_vm "$build/vm-$kver-parallel.out" --tcg-thread multi -- \
+		run_vm "$build/vm-$kver-parallel.out" --tcg-thread multi \
+		--numa 2 --disk 256M -- \
 		"$here/guest-check.sh" "$build/$kver/faultdemo.ko" "$tests" \
-		concurrency_test stress_test
-	stage_time "$kver: races in true parallel" "$t"
+		concurrency_test stress_test migrate_test
+	stage_time "$kver: races in true parallel, two NUMA nodes" "$t"
 	kpass[$kver]=$((kpass[$kver] + pass - kp))
 	kfail[$kver]=$((kfail[$kver] + fail - kf))
 	kskip[$kver]=$((kskip[$kver] + skip - ks))

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Folios that move: page migration of the store's folios, RAM and disk
+ * (doc/design.md, "Folios that move").
+ *
+ * move_pages(2) takes every folio of a mapping to the other NUMA node
+ * (vm-run --numa 2): the kernel's own account says where each page is
+ * (move_pages() status, /proc/self/numa_maps), pagemap gives the new
+ * PFNs, and the data, the dirty state, the mappings (no fault after the
+ * move, FilePmdMapped) and the module's folios_cached are as they were.
+ * A compaction run (/proc/sys/vm/compact_memory) moves folios of the
+ * store too; the RAM store's, being unevictable, only where
+ * vm.compact_unevictable_allowed is 1 (0 by default on PREEMPT_RT).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/mempolicy.h>
+
+#include "kselftest_harness.h"
+#include "faultdemo_helpers.h"
+#include "faultdemo_blk.h"
+#include "faultdemo_fixture.h"
+
+#define SZ_2M		(2UL << 20)
+#define MAP_LEN		(8UL << 20)
+#define NODE1		"/sys/devices/system/node/node1"
+
+/* The module is reloaded per variant; the suite's defaults come back at exit. */
+static void __attribute__((constructor)) defaults_at_exit(void)
+{
+	fdemo_reload_defaults_at_exit();
+}
+
+/* No libnuma in the test VM: the system call itself. */
+static long move_pages(int count, void **pages, const int *nodes, int *status,
+		       int flags)
+{
+	return syscall(SYS_move_pages, 0, count, pages, nodes, status, flags);
+}
+
+/*
+ * Pages of [@p, @p + @len) that /proc/self/numa_maps puts on @node (its
+ * "N<node>=" field), or a negative errno if the mapping is not there.
+ */
+static long numa_maps_pages(const void *p, int node)
+{
+	char line[1024], key[16], *at;
+	unsigned long start;
+	long ret = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/numa_maps", "re");
+	if (!f)
+		return -errno;
+	snprintf(key, sizeof(key), " N%d=", node);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx ", &start) != 1 || start != (unsigned long)p)
+			continue;
+		at = strstr(line, key);
+		ret = at ? strtol(at + strlen(key), NULL, 10) : 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Folios cached right now, by order (stats/folios_cached). */
+static int read_folios_cached(char *buf, size_t len)
+{
+	return fdemo_read_file(FDEMO_STATS_DIR "/folios_cached", buf, len);
+}
+
+FIXTURE(migrate)
+{
+	int fd;
+	size_t ps;
+	size_t npages;
+	size_t folio_pages;
+	long long wb_cs;
+	__u64 seed;
+	char *p;
+};
+
+FIXTURE_VARIANT(migrate)
+{
+	unsigned int order;
+	bool disk;
+};
+
+FIXTURE_VARIANT_ADD(migrate, ram_order_0) { .order = 0 };
+FIXTURE_VARIANT_ADD(migrate, ram_order_4) { .order = 4 };
+FIXTURE_VARIANT_ADD(migrate, ram_order_9) { .order = 9 };
+FIXTURE_VARIANT_ADD(migrate, disk_order_0) { .order = 0, .disk = true };
+
+/*
+ * The module loaded for the variant, MAP_LEN of it written with a pattern
+ * through write(), then mapped shared (2 MiB aligned) and stored to
+ * through the mapping, page by page, with the same pattern: every page
+ * is cached, mapped writable and dirty.
+ */
+FIXTURE_SETUP(migrate)
+{
+	char params[256];
+	size_t i;
+
+	self->fd = -1;
+	self->wb_cs = -1;
+	self->p = MAP_FAILED;
+	self->ps = fdemo_page_size();
+	self->npages = MAP_LEN / self->ps;
+	self->folio_pages = 1UL << variant->order;
+	self->seed = fdemo_seed();
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set");
+	if (access(NODE1, F_OK)) {
+		/* a VM made with two nodes that has one is wrong */
+		ASSERT_GT(2, atoi(getenv("FAULTDEMO_NUMA_NODES") ?: "1"))
+			TH_LOG("FAULTDEMO_NUMA_NODES set, but no %s", NODE1);
+		SKIP(return, "one NUMA node (vm-run --numa 2 makes two)");
+	}
+	if (variant->order && !fdemo_have_thp())
+		SKIP(return, FDEMO_NO_THP ": no large folios");
+	if (variant->disk && !fdemo_disk())
+		SKIP(return, "no scratch disk (FAULTDEMO_DISK; vm-run --disk)");
+	if (variant->disk) {
+		snprintf(params, sizeof(params), "backing=%s", fdemo_disk());
+		self->wb_cs = fdemo_fixture_no_periodic_writeback(_metadata);
+	} else {
+		snprintf(params, sizeof(params), "folio_order=%u size=%lu",
+			 variant->order, 2 * MAP_LEN);
+	}
+	ASSERT_EQ(0, fdemo_reload(params)) TH_LOG("insmod faultdemo %s", params);
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+
+	ASSERT_EQ(0, fdemo_fill(self->fd, 0, MAP_LEN, self->seed));
+	self->p = fdemo_mmap_aligned(self->fd, MAP_LEN, PROT_READ | PROT_WRITE,
+				     MAP_SHARED, 0, SZ_2M);
+	ASSERT_NE(MAP_FAILED, self->p);
+	for (i = 0; i < self->npages; i++)
+		fdemo_poke(self->p + i * self->ps,
+			   fdemo_pattern(self->seed, i * self->ps));
+}
+
+FIXTURE_TEARDOWN(migrate)
+{
+	if (self->p != MAP_FAILED)
+		munmap(self->p, MAP_LEN);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->wb_cs >= 0)
+		fdemo_sysctl_set("vm/dirty_writeback_centisecs", self->wb_cs);
+}
+
+/*
+ * move_pages() of one page per folio to the node the folio is not on:
+ * afterwards every page is on its folio's new node by move_pages()'s own
+ * query and by numa_maps, at a new PFN, with its data, still mapped
+ * writable (no fault to read or store), still dirty, and the store holds
+ * folios of the same orders. On a disk, the dirty pages then go to the
+ * device with fsync(), every one of them.
+ */
+TEST_F(migrate, move_pages_moves_every_folio)
+{
+	const size_t n = self->npages, fp = self->folio_pages, nf = n / fp;
+	int *status = calloc(n, sizeof(int)), *target = calloc(nf, sizeof(int));
+	__u64 *before = calloc(n, sizeof(__u64)), *after = calloc(n, sizeof(__u64));
+	void **pages = calloc(n, sizeof(void *)), **heads = calloc(nf, sizeof(void *));
+	long pmd_kb, dirty_kb, on_node[2] = { 0, 0 }, moved = 0, ret, wrong;
+	char cached_before[128], cached_after[128];
+	struct fdemo_stats s0, d;
+	__u64 cleaned = 0;
+	long faults;
+	size_t i;
+
+	ASSERT_TRUE(status && target && before && after && pages && heads);
+	for (i = 0; i < n; i++)
+		pages[i] = self->p + i * self->ps;
+	ASSERT_EQ(0, move_pages(n, pages, NULL, status, 0));
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(status[i] == 0 || status[i] == 1)
+			TH_LOG("page %zu: status %d", i, status[i]);
+		/* every page of a folio is where its first page is */
+		ASSERT_EQ(status[i - i % fp], status[i]) TH_LOG("page %zu", i);
+		on_node[!status[i]]++;
+	}
+	for (i = 0; i < nf; i++) {
+		heads[i] = pages[i * fp];
+		target[i] = !status[i * fp];
+	}
+	ASSERT_EQ(0, fdemo_pagemap(self->p, n, before));
+	ASSERT_EQ(0, read_folios_cached(cached_before, sizeof(cached_before)));
+	pmd_kb = fdemo_smaps_kb(self->p, "FilePmdMapped");
+	dirty_kb = fdemo_smaps_kb(self->p, "Private_Dirty");
+	EXPECT_EQ((long)(MAP_LEN >> 10), dirty_kb);
+	ASSERT_EQ(0, fdemo_stats(&s0));
+
+	/* One page per folio: the rest of it goes with it. */
+	ret = move_pages(nf, heads, target, status, MPOL_MF_MOVE);
+	EXPECT_EQ(0, ret) TH_LOG("move_pages: %s", ret < 0 ? strerror(errno) :
+				 "some folios were not moved");
+	for (i = 0, wrong = 0; i < nf; i++)
+		wrong += target[i] != status[i];
+	EXPECT_EQ(0, wrong) TH_LOG("of %zu folios", nf);
+
+	/* Where the kernel says every page is now. */
+	ASSERT_EQ(0, move_pages(n, pages, NULL, status, 0));
+	for (i = 0, wrong = 0; i < n; i++)
+		wrong += target[i / fp] != status[i];
+	EXPECT_EQ(0, wrong) TH_LOG("pages not on the new node, of %zu", n);
+	EXPECT_EQ(on_node[0], numa_maps_pages(self->p, 0));
+	EXPECT_EQ(on_node[1], numa_maps_pages(self->p, 1));
+	ASSERT_EQ(0, fdemo_pagemap(self->p, n, after));
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(after[i] & PM_PRESENT) TH_LOG("page %zu", i);
+		moved += (after[i] & PM_PFN_MASK) != (before[i] & PM_PFN_MASK);
+	}
+	EXPECT_EQ((long)n, moved);
+	TH_LOG("order %u: %zu folios, %ld pages moved (%ld to node 0, %ld to node 1)",
+	       variant->order, nf, moved, on_node[0], on_node[1]);
+	TH_LOG("FilePmdMapped %ld kB", pmd_kb);
+
+	/* The data, the mappings, the folios and the dirt, as they were. */
+	faults = fdemo_faults();
+	EXPECT_EQ(-1, fdemo_check(self->p, 0, MAP_LEN, self->seed));
+	for (i = 0; i < n; i++)
+		fdemo_poke(self->p + i * self->ps,
+			   fdemo_pattern(self->seed, i * self->ps));
+	EXPECT_EQ(0, fdemo_faults() - faults);
+	EXPECT_EQ(pmd_kb, fdemo_smaps_kb(self->p, "FilePmdMapped"));
+	ASSERT_EQ(0, read_folios_cached(cached_after, sizeof(cached_after)));
+	EXPECT_STREQ(cached_before, cached_after);
+	ASSERT_EQ(0, fdemo_stats_delta(&s0, &d));
+	EXPECT_EQ(0, d.fault_shared + d.page_mkwrite + d.map_pages);
+	EXPECT_EQ(0, d.pages_written);
+	EXPECT_EQ(dirty_kb, fdemo_smaps_kb(self->p, "Private_Dirty"));
+	if (variant->disk) {
+		/* every dirty page still goes to the device */
+		ASSERT_EQ(0, fsync(self->fd));
+		ASSERT_EQ(0, fdemo_stats_delta(&s0, &d));
+		EXPECT_EQ(n, d.pages_written);
+	} else {
+		/* writable in this mapping until now: write-protected now */
+		ASSERT_EQ(0, fdemo_clean(self->fd, 0, MAP_LEN, &cleaned));
+		EXPECT_EQ(n, cleaned);
+	}
+	EXPECT_EQ(0, fdemo_check_dev(self->fd, 0, MAP_LEN, self->seed));
+	free(status);
+	free(target);
+	free(before);
+	free(after);
+	free(pages);
+	free(heads);
+}
+
+/*
+ * Compaction over a store of COMPACT_LEN of order-0 folios, mapped and
+ * read: how many of its pages compact_memory moves (pagemap PFNs before
+ * and after). Compaction moves what its migration scanner, coming up
+ * from the bottom of a zone, meets before the free scanner coming down:
+ * on an idle machine the store's pages would all lie above that point,
+ * taken in one run from the top. So the store is written one page at a
+ * time, each after a page of anonymous memory that is then freed: its
+ * pages lie among free ones, and the scanners meet among them.
+ */
+#define COMPACT_LEN	(64UL << 20)
+
+FIXTURE(compaction)
+{
+	int fd;
+	size_t ps;
+	size_t npages;
+	long long unevictable_allowed;
+	__u64 seed;
+	__u64 *pfn;
+	char *p;
+};
+
+FIXTURE_VARIANT(compaction)
+{
+	bool disk;
+	bool unevictable;	/* compact_unevictable_allowed applies */
+};
+
+FIXTURE_VARIANT_ADD(compaction, ram) { .disk = false, .unevictable = true };
+FIXTURE_VARIANT_ADD(compaction, disk) { .disk = true, .unevictable = false };
+
+/*
+ * Anonymous memory, touched a page at a time: no transparent huge page
+ * (EINVAL: a kernel without them).
+ */
+static char *anon_pages(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED && madvise(p, len, MADV_NOHUGEPAGE) &&
+	    errno != EINVAL) {
+		munmap(p, len);
+		p = MAP_FAILED;
+	}
+	return p;
+}
+
+/*
+ * The pattern written to the store a page at a time, each page after one
+ * of anonymous memory, all below a ballast of BALLAST_LEN: the page
+ * allocator hands out the highest free pages first on an idle machine.
+ * On one CPU, so on one node. Then the anonymous pages and the ballast
+ * are freed: the store's pages lie among free ones, under a free region
+ * large enough to take them all.
+ */
+#define BALLAST_LEN	(128UL << 20)
+
+static void fill_among_free_pages(struct __test_metadata *_metadata, int fd,
+				  size_t ps, __u64 seed)
+{
+	char *ballast, *anon;
+	cpu_set_t cpus, one;
+	size_t i;
+
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(cpus), &cpus));
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ballast = anon_pages(BALLAST_LEN);
+	anon = anon_pages(COMPACT_LEN);
+	ASSERT_NE(MAP_FAILED, ballast);
+	ASSERT_NE(MAP_FAILED, anon);
+	for (i = 0; i < BALLAST_LEN / ps; i++)
+		fdemo_poke(ballast + i * ps, i);
+	for (i = 0; i < COMPACT_LEN / ps; i++) {
+		fdemo_poke(anon + i * ps, i);
+		ASSERT_EQ(0, fdemo_fill(fd, i * ps, ps, seed));
+	}
+	ASSERT_EQ(0, munmap(anon, COMPACT_LEN));
+	ASSERT_EQ(0, munmap(ballast, BALLAST_LEN));
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+}
+
+FIXTURE_SETUP(compaction)
+{
+	char params[256];
+
+	self->fd = -1;
+	self->p = MAP_FAILED;
+	self->pfn = NULL;
+	self->unevictable_allowed = -1;
+	self->ps = fdemo_page_size();
+	self->npages = COMPACT_LEN / self->ps;
+	self->seed = fdemo_seed();
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set");
+	if (variant->disk && !fdemo_disk())
+		SKIP(return, "no scratch disk (FAULTDEMO_DISK; vm-run --disk)");
+	if (fdemo_sysctl_get("vm/compact_unevictable_allowed",
+			     &self->unevictable_allowed))
+		SKIP(return, "no vm.compact_unevictable_allowed: CONFIG_COMPACTION=n");
+	if (variant->disk)
+		snprintf(params, sizeof(params), "backing=%s", fdemo_disk());
+	else
+		snprintf(params, sizeof(params), "size=%lu", COMPACT_LEN);
+	ASSERT_EQ(0, fdemo_reload(params)) TH_LOG("insmod faultdemo %s", params);
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	fill_among_free_pages(_metadata, self->fd, self->ps, self->seed);
+	self->p = mmap(NULL, COMPACT_LEN, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->p);
+	fdemo_touch(self->p, self->npages);
+	self->pfn = calloc(self->npages, sizeof(__u64));
+	ASSERT_NE(NULL, self->pfn);
+	ASSERT_EQ(0, fdemo_pagemap(self->p, self->npages, self->pfn));
+}
+
+FIXTURE_TEARDOWN(compaction)
+{
+	if (self->unevictable_allowed >= 0)
+		fdemo_sysctl_set("vm/compact_unevictable_allowed",
+				 self->unevictable_allowed);
+	if (self->p != MAP_FAILED)
+		munmap(self->p, COMPACT_LEN);
+	if (self->fd >= 0)
+		close(self->fd);
+	free(self->pfn);
+}
+
+/*
+ * Compact all memory with compact_unevictable_allowed set to @allowed:
+ * the pages of [@p, @p + @npages pages) now at another PFN than in @pfn,
+ * which then holds the new ones, or a negative errno.
+ */
+static long compact_and_count(const char *p, size_t npages, __u64 *pfn,
+			      int allowed)
+{
+	__u64 *now = calloc(npages, sizeof(__u64));
+	long moved = 0;
+	size_t i;
+	int ret;
+
+	if (!now)
+		return -ENOMEM;
+	ret = fdemo_sysctl_set("vm/compact_unevictable_allowed", allowed);
+	if (!ret)
+		ret = fdemo_sysctl_set("vm/compact_memory", 1);
+	if (!ret)
+		ret = fdemo_pagemap(p, npages, now);
+	for (i = 0; !ret && i < npages; i++) {
+		if (!(now[i] & PM_PRESENT))
+			ret = -EFAULT;
+		moved += (now[i] & PM_PFN_MASK) != (pfn[i] & PM_PFN_MASK);
+	}
+	memcpy(pfn, now, npages * sizeof(__u64));
+	free(now);
+	return ret ? ret : moved;
+}
+
+/* Compaction moves the store's folios, and they keep their data. */
+TEST_F(compaction, moves_folios_of_the_store)
+{
+	long moved = compact_and_count(self->p, self->npages, self->pfn, 1);
+
+	EXPECT_LT(0, moved);
+	TH_LOG("%s store: compact_memory moved %ld of %zu pages",
+	       variant->disk ? "disk" : "RAM", moved, self->npages);
+	EXPECT_EQ(-1, fdemo_check(self->p, 0, COMPACT_LEN, self->seed));
+	EXPECT_EQ(0, fdemo_check_dev(self->fd, 0, COMPACT_LEN, self->seed));
+}
+
+/*
+ * With compact_unevictable_allowed 0 (PREEMPT_RT's default), compaction
+ * leaves the RAM store's folios, which are unevictable, where they are;
+ * a disk's are evictable and move all the same.
+ */
+TEST_F(compaction, unevictable_allowed_0_holds_only_the_ram_store)
+{
+	long moved = compact_and_count(self->p, self->npages, self->pfn, 0);
+
+	ASSERT_LE(0, moved);
+	/* the RAM store: nothing; a disk: some */
+	EXPECT_EQ(variant->unevictable, moved == 0);
+	TH_LOG("%s store, compact_unevictable_allowed 0: moved %ld of %zu pages",
+	       variant->disk ? "disk" : "RAM", moved, self->npages);
+	EXPECT_EQ(-1, fdemo_check(self->p, 0, COMPACT_LEN, self->seed));
+}
+
+TEST_HARNESS_MAIN
