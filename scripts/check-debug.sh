@@ -67,7 +67,7 @@ if [ -n "${FAULTDEMO_TESTS:-}" ]; then
 	backed=
 else
 	mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
-		! -name larger_than_ram_test -printf '%f\n' | sort)
+		! -name larger_than_ram_test ! -name migrate_test -printf '%f\n' | sort)
 fi
 vmlog=$build/vm-$kver.out
 set +e
@@ -82,13 +82,32 @@ vmrc=${PIPESTATUS[0]}
 set -e
 
 pass=0 fail=0 skip=0
-res=$(grep -a '^faultdemo-check: ' "$vmlog" | tail -n 1 || true)
-if [ -n "$res" ]; then
-	read -r _ _ pass _ fail _ skip <<<"$res"
-fi
-if [ "$vmrc" -ne 0 ] && [ "$fail" -eq 0 ]; then
-	echo "not ok - debug kernel VM exited $vmrc (kernel report or timeout: see its log)"
-	fail=1
+# count VMLOG RC: add the VM's "faultdemo-check:" line to the totals
+count() {
+	local res p=0 f=0 s=0
+	res=$(grep -a '^faultdemo-check: ' "$1" | tail -n 1 || true)
+	if [ -n "$res" ]; then
+		read -r _ _ p _ f _ s <<<"$res"
+	fi
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - debug kernel VM exited $2 (kernel report or timeout: see $1)"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+count "$vmlog" "$vmrc"
+
+# Migration (move_pages() between two NUMA nodes, compaction): a VM of
+# its own, with two nodes.
+if [ -z "${FAULTDEMO_TESTS:-}" ]; then
+	vmlog=$build/vm-$kver-numa.out
+	set +e
+	FAULTDEMO_KMEMLEAK=1 "$here/vm-run" --kernel "$kver" --mem 3072 --numa 2 \
+		--disk 256M --timeout "${FAULTDEMO_VM_TIMEOUT:-3600}" -- \
+		"$here/guest-check.sh" "$ko" "$tests" migrate_test 2>&1 | tee "$vmlog"
+	vmrc=${PIPESTATUS[0]}
+	set -e
+	count "$vmlog" "$vmrc"
 fi
 echo "# stage: debug kernel tests: $(($(date +%s) - t0))s"
 echo "$pass passed, $fail failed, $skip skipped"

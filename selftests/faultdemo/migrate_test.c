@@ -184,7 +184,8 @@ TEST_F(migrate, move_pages_moves_every_folio)
 	ASSERT_TRUE(status && target && before && after && pages && heads);
 	for (i = 0; i < n; i++)
 		pages[i] = self->p + i * self->ps;
-	ASSERT_EQ(0, move_pages(n, pages, NULL, status, 0));
+	ASSERT_EQ(0, move_pages(n, pages, NULL, status, 0))
+		TH_LOG("move_pages: %s", strerror(errno));
 	for (i = 0; i < n; i++) {
 		ASSERT_TRUE(status[i] == 0 || status[i] == 1)
 			TH_LOG("page %zu: status %d", i, status[i]);
@@ -212,7 +213,8 @@ TEST_F(migrate, move_pages_moves_every_folio)
 	EXPECT_EQ(0, wrong) TH_LOG("of %zu folios", nf);
 
 	/* Where the kernel says every page is now. */
-	ASSERT_EQ(0, move_pages(n, pages, NULL, status, 0));
+	ASSERT_EQ(0, move_pages(n, pages, NULL, status, 0))
+		TH_LOG("move_pages: %s", strerror(errno));
 	for (i = 0, wrong = 0; i < n; i++)
 		wrong += target[i / fp] != status[i];
 	EXPECT_EQ(0, wrong) TH_LOG("pages not on the new node, of %zu", n);
