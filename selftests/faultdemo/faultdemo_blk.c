@@ -237,6 +237,71 @@ static bool dm_ready(void)
 	       dm_has_target("error") && dm_has_target("delay");
 }
 
+int fdemo_disk_fill(const char *dev, __u64 off, size_t len, __u64 seed)
+{
+	const size_t chunk = 1UL << 20;
+	__u64 *buf;
+	size_t done;
+	int ret = 0;
+
+	buf = malloc(chunk);
+	if (!buf)
+		return -ENOMEM;
+	for (done = 0; done < len && !ret; done += chunk) {
+		size_t n = len - done < chunk ? len - done : chunk;
+
+		fdemo_pattern_fill(buf, off + done, n, seed);
+		ret = fdemo_blk_pwrite(dev, buf, n, off + done);
+	}
+	free(buf);
+	return ret;
+}
+
+bool fdemo_disk_has(const char *dev, __u64 off, size_t len, __u64 seed)
+{
+	void *buf = malloc(len);
+	bool ok;
+
+	if (!buf)
+		return false;
+	ok = !fdemo_blk_pread(dev, buf, len, off) &&
+	     fdemo_check(buf, off, len, seed) < 0;
+	free(buf);
+	return ok;
+}
+
+const char *fdemo_evict_name(enum fdemo_evict_how how)
+{
+	static const char * const names[] = {
+		[FDEMO_EVICT_FADVISE]		= "POSIX_FADV_DONTNEED",
+		[FDEMO_EVICT_DROP_CACHES]	= "drop_caches",
+		[FDEMO_EVICT_PAGEOUT]		= "MADV_PAGEOUT",
+	};
+
+	return how < FDEMO_EVICT_NR ? names[how] : "?";
+}
+
+int fdemo_evict(int fd, void *p, __u64 off, size_t len,
+		enum fdemo_evict_how how)
+{
+	int ret;
+
+	switch (how) {
+	case FDEMO_EVICT_FADVISE:
+		munmap(p, len);
+		ret = posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
+		return -ret;
+	case FDEMO_EVICT_DROP_CACHES:
+		munmap(p, len);
+		return fdemo_write_file("/proc/sys/vm/drop_caches", "1");
+	case FDEMO_EVICT_PAGEOUT:
+		return madvise(p, len, MADV_PAGEOUT) ? -errno : 0;
+	default:
+		break;
+	}
+	return -EINVAL;
+}
+
 bool fdemo_dm_usable(void)
 {
 	if (!dm_ready())
@@ -245,32 +310,47 @@ bool fdemo_dm_usable(void)
 }
 
 /*
- * Load @table ("<start> <length> <target> <args>", one line) as @name's
- * inactive table; DM_READONLY_FLAG in @flags makes it read-only.
+ * Load @table ("<start> <length> <target> <args>", one target per line)
+ * as @name's inactive table; DM_READONLY_FLAG in @flags makes it
+ * read-only. Each target spec is followed by its arguments, padded to 8
+ * bytes; its "next" is the offset of the following spec from it.
  */
 static int dm_load(const char *name, const char *table, __u32 flags)
 {
+	union dm_buf u;
 	struct dm_target_spec *spec;
 	unsigned long long start, len;
 	char type[DM_MAX_TYPE_NAME];
-	union dm_buf u;
-	size_t plen;
-	int n = 0;
+	size_t used = sizeof(u.io), plen, step;
+	const char *line = table, *eol;
+	int n;
 
-	if (sscanf(table, "%llu %llu %15s %n", &start, &len, type, &n) != 3 || !n)
-		return -EINVAL;
 	memset(&u, 0, sizeof(u));
-	spec = (struct dm_target_spec *)(u.buf + sizeof(u.io));
-	spec->sector_start = start;
-	spec->length = len;
-	snprintf(spec->target_type, sizeof(spec->target_type), "%s", type);
-	plen = strlen(table + n) + 1;
-	if (sizeof(u.io) + sizeof(*spec) + plen + 8 > sizeof(u))
-		return -E2BIG;
-	memcpy(spec + 1, table + n, plen);
-	u.io.target_count = 1;
-	/* the spec and its arguments, padded to 8 bytes */
-	u.io.data_size = sizeof(u.io) + ((sizeof(*spec) + plen + 7) & ~7UL);
+	while (*line) {
+		n = 0;
+		if (sscanf(line, "%llu %llu %15s %n", &start, &len, type, &n) != 3 || !n)
+			return -EINVAL;
+		/* " %n" skips a newline too: a target without arguments */
+		eol = strchr(line, '\n');
+		if (eol && line + n > eol)
+			n = eol - line;
+		plen = (eol ? (size_t)(eol - line - n) : strlen(line + n)) + 1;
+		step = (sizeof(*spec) + plen + 7) & ~7UL;
+		if (used + step > sizeof(u))
+			return -E2BIG;
+		spec = (struct dm_target_spec *)(u.buf + used);
+		spec->sector_start = start;
+		spec->length = len;
+		spec->next = step;
+		snprintf(spec->target_type, sizeof(spec->target_type), "%s", type);
+		memcpy(spec + 1, line + n, plen - 1);
+		used += step;
+		u.io.target_count++;
+		line = eol ? eol + 1 : line + n + plen - 1;
+	}
+	if (!u.io.target_count)
+		return -EINVAL;
+	u.io.data_size = used;
 	return dm_ioctl_on(DM_TABLE_LOAD, name, &u, flags);
 }
 
@@ -424,6 +504,24 @@ int fdemo_dm_table_error(const char *disk, char *buf, size_t len)
 	return 0;
 }
 
+int fdemo_dm_table_error_range(const char *disk, __u64 off, __u64 bytes,
+			       char *buf, size_t len)
+{
+	long long n = dm_sectors(disk);
+	__u64 a = off / 512, b = bytes / 512;
+
+	if (n < 0)
+		return n;
+	if (off % 512 || bytes % 512 || !a || !b || a + b >= (__u64)n)
+		return -EINVAL;
+	snprintf(buf, len, "0 %llu linear %s 0\n%llu %llu error\n%llu %llu linear %s %llu",
+		 (unsigned long long)a, disk, (unsigned long long)a,
+		 (unsigned long long)b, (unsigned long long)(a + b),
+		 (unsigned long long)(n - a - b), disk,
+		 (unsigned long long)(a + b));
+	return 0;
+}
+
 int fdemo_dm_table_delay(const char *disk, int read_ms, int write_ms,
 			 char *buf, size_t len)
 {
@@ -484,6 +582,17 @@ int fdemo_sysctl_set(const char *name, long long val)
 int fdemo_bdi(char *buf, size_t len)
 {
 	return fdemo_read_file(FDEMO_CLASS_DIR "/bdi", buf, len);
+}
+
+int fdemo_bdi_share(void)
+{
+	char bdi[64], path[128];
+	int ret = fdemo_bdi(bdi, sizeof(bdi));
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/min_ratio", bdi);
+	return fdemo_write_file(path, "20");
 }
 
 int fdemo_cgroup_create(const char *name, const char *memory_max, char *dir,

@@ -35,6 +35,27 @@ int fdemo_blk_stat(const char *dev, struct fdemo_blk_stat *st);
 long long fdemo_blk_bytes(const char *dev);
 int fdemo_blk_pwrite(const char *dev, const void *buf, size_t len, __u64 off);
 int fdemo_blk_pread(const char *dev, void *buf, size_t len, __u64 off);
+/* The test pattern (fdemo_pattern()) written to / checked on @dev itself. */
+int fdemo_disk_fill(const char *dev, __u64 off, size_t len, __u64 seed);
+bool fdemo_disk_has(const char *dev, __u64 off, size_t len, __u64 seed);
+
+/*
+ * Ask the kernel to evict [@off, +@len) of @fd, mapped at @p: fadvise and
+ * drop_caches unmap @p first (mapped pages are not dropped), MADV_PAGEOUT
+ * keeps it.
+ */
+enum fdemo_evict_how {
+	FDEMO_EVICT_FADVISE,
+	FDEMO_EVICT_DROP_CACHES,
+	FDEMO_EVICT_PAGEOUT,
+	FDEMO_EVICT_NR
+};
+
+/* "POSIX_FADV_DONTNEED", "drop_caches", "MADV_PAGEOUT" */
+const char *fdemo_evict_name(enum fdemo_evict_how how);
+
+int fdemo_evict(int fd, void *p, __u64 off, size_t len,
+		enum fdemo_evict_how how);
 
 /* Device mapper, through its control device (no dmsetup, no udev). */
 bool fdemo_dm_usable(void);
@@ -53,6 +74,9 @@ int fdemo_dm_wait_delayed(const char *name, bool writes, long timeout_ms);
 /* Tables over @disk (whole): "linear", "error", "delay R W" in ms. */
 int fdemo_dm_table_linear(const char *disk, char *buf, size_t len);
 int fdemo_dm_table_error(const char *disk, char *buf, size_t len);
+/* @disk with @bytes at @off (sector multiples, inside it) failing I/O. */
+int fdemo_dm_table_error_range(const char *disk, __u64 off, __u64 bytes,
+			       char *buf, size_t len);
 int fdemo_dm_table_delay(const char *disk, int read_ms, int write_ms,
 			 char *buf, size_t len);
 
@@ -63,6 +87,13 @@ int fdemo_sysctl_set(const char *name, long long val);
 
 /* The module's bdi (faultdemo-N), "" in RAM mode. */
 int fdemo_bdi(char *buf, size_t len);
+/*
+ * Give the module's bdi a guaranteed share of the dirty thresholds
+ * (min_ratio 20): a new bdi has none until it has written something, so
+ * background writeback would take every dirty page at once, and a page
+ * a test dirtied could be clean before the test looks at it.
+ */
+int fdemo_bdi_share(void);
 
 /* Memory cgroups (cgroup v2, mounted on demand). */
 int fdemo_cgroup_create(const char *name, const char *memory_max, char *dir,

@@ -7,6 +7,7 @@
 #define FAULTDEMO_FIXTURE_H
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
@@ -59,6 +60,39 @@ fdemo_fixture_no_periodic_writeback(struct __test_metadata *_metadata)
 		return -1;
 	ASSERT_EQ(0, fdemo_sysctl_set("vm/dirty_writeback_centisecs", 0));
 	return cs;
+}
+
+/*
+ * The module unloaded and FDEMO_DM_NAME made again, linear over @disk,
+ * for the module to be loaded on. True: the teardown removes it with
+ * fdemo_fixture_dm_remove().
+ */
+static inline bool fdemo_fixture_dm_linear(struct __test_metadata *_metadata,
+					   const char *disk)
+{
+	char table[256];
+
+	if (fdemo_loaded())
+		ASSERT_EQ(0, fdemo_unload_retry());
+	ASSERT_EQ(0, fdemo_dm_remove(FDEMO_DM_NAME));
+	ASSERT_EQ(0, fdemo_dm_table_linear(disk, table, sizeof(table)));
+	ASSERT_EQ(0, fdemo_dm_create(FDEMO_DM_NAME, table, false));
+	return true;
+}
+
+/*
+ * Teardown: FDEMO_DM_NAME linear again (a suspended or failing device
+ * would hang or fail the unload), the module unloaded, the device gone.
+ */
+static inline void fdemo_fixture_dm_remove(const char *disk)
+{
+	char table[256];
+
+	if (!fdemo_dm_table_linear(disk, table, sizeof(table)))
+		fdemo_dm_swap(FDEMO_DM_NAME, table);
+	if (fdemo_loaded() && fdemo_unload_retry())
+		fprintf(stderr, "# could not unload faultdemo\n");
+	fdemo_dm_remove(FDEMO_DM_NAME);
 }
 
 #endif /* FAULTDEMO_FIXTURE_H */

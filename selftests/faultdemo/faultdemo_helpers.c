@@ -287,6 +287,30 @@ __u64 fdemo_pattern(__u64 seed, __u64 off)
 	return x | 1;	/* never zero: zero means "fresh page" */
 }
 
+void fdemo_pattern_fill(void *buf, __u64 off, size_t len, __u64 seed)
+{
+	__u64 *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = fdemo_pattern(seed, off + i * 8);
+}
+
+int fdemo_folios_cached(long counts[10])
+{
+	char buf[256];
+	int ret;
+
+	memset(counts, 0, 10 * sizeof(*counts));
+	ret = fdemo_read_file(FDEMO_STATS_DIR "/folios_cached", buf, sizeof(buf));
+	if (ret)
+		return ret;
+	return sscanf(buf, "%ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
+		      &counts[0], &counts[1], &counts[2], &counts[3], &counts[4],
+		      &counts[5], &counts[6], &counts[7], &counts[8],
+		      &counts[9]) == 10 ? 0 : -EINVAL;
+}
+
 int fdemo_fill(int fd, __u64 off, size_t len, __u64 seed)
 {
 	size_t ps = fdemo_page_size(), done, i;
@@ -442,6 +466,15 @@ long fdemo_faults(void)
 	if (getrusage(RUSAGE_SELF, &ru))
 		return -errno;
 	return ru.ru_minflt + ru.ru_majflt;
+}
+
+long fdemo_major_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -errno;
+	return ru.ru_majflt;
 }
 
 /*

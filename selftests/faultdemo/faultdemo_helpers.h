@@ -100,6 +100,8 @@ void fdemo_stats_sub(const struct fdemo_stats *after,
 /* What the counters did since @since: @d = now - @since, then @since = now. */
 int fdemo_stats_delta(struct fdemo_stats *since, struct fdemo_stats *d);
 int fdemo_stats_reset(void);
+/* stats/folios_cached: folios in the page cache by order, 0..9. */
+int fdemo_folios_cached(long counts[10]);
 void fdemo_stats_print(const char *what, const struct fdemo_stats *s);
 
 /* Module parameters. */
@@ -110,6 +112,8 @@ int fdemo_set_defaults(void);
 
 /* Data patterns: the 64-bit word at byte offset @off of the device. */
 __u64 fdemo_pattern(__u64 seed, __u64 off);
+/* @len bytes (a multiple of 8) of the pattern at device offset @off. */
+void fdemo_pattern_fill(void *buf, __u64 off, size_t len, __u64 seed);
 int fdemo_fill(int fd, __u64 off, size_t len, __u64 seed);
 long fdemo_check(const void *buf, __u64 off, size_t len, __u64 seed);
 int fdemo_check_dev(int fd, __u64 off, size_t len, __u64 seed);
@@ -137,6 +141,7 @@ long fdemo_pagemap_count(const void *addr, size_t npages, __u64 mask,
 			 __u64 want);
 long fdemo_resident(const void *addr, size_t npages);
 long fdemo_faults(void);
+long fdemo_major_faults(void);
 long fdemo_smaps_kb(const void *addr, const char *field);
 int fdemo_smaps_vmflags(const void *addr, char *buf, size_t len);
 long long fdemo_maps_offset(const void *addr);

@@ -140,21 +140,6 @@ static void *map_dev(int fd, size_t len, int prot, int flags, off_t off)
 	return mmap(NULL, len, prot, flags, fd, off);
 }
 
-/* Folios cached right now, by order (stats/folios_cached). */
-static int read_folios_cached(long counts[10])
-{
-	char buf[256];
-	int ret;
-
-	ret = fdemo_read_file(FDEMO_STATS_DIR "/folios_cached", buf, sizeof(buf));
-	if (ret)
-		return ret;
-	return sscanf(buf, "%ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
-		      &counts[0], &counts[1], &counts[2], &counts[3], &counts[4],
-		      &counts[5], &counts[6], &counts[7], &counts[8],
-		      &counts[9]) == 10 ? 0 : -EINVAL;
-}
-
 static __u64 kpageflags_of(__u64 pfn)
 {
 	__u64 flags = 0;
@@ -274,7 +259,7 @@ TEST_F(folio, read_maps_one_folio_per_fault)
 	EXPECT_EQ(pmd ? 4 : 0, fdemo_vmstat("thp_file_mapped") - thp0);
 	bad = check_folios(p, npages, self->folio_pages, pmd);
 	EXPECT_EQ(-1, bad) TH_LOG("page %ld is not where its folio says", bad);
-	ASSERT_EQ(0, read_folios_cached(counts));
+	ASSERT_EQ(0, fdemo_folios_cached(counts));
 	EXPECT_EQ((long)(npages / self->folio_pages), counts[self->order]);
 	ASSERT_EQ(0, fdemo_stat("fault_pmd", &fault_pmd1));
 	EXPECT_EQ(pmd ? 4 : 0, fault_pmd1 - fault_pmd0);
@@ -590,7 +575,7 @@ TEST_F(folio, io_inside_a_large_folio)
 	fdemo_touch(p, len / ps);
 	bad = check_folios(p, len / ps, self->folio_pages, self->order == 9);
 	EXPECT_EQ(-1, bad) TH_LOG("page %ld", bad);
-	ASSERT_EQ(0, read_folios_cached(counts));
+	ASSERT_EQ(0, fdemo_folios_cached(counts));
 	/* order 0: read-ahead also inserted pages past the 4 MiB */
 	EXPECT_LE((long)(len / ps / self->folio_pages), counts[self->order]);
 
@@ -616,7 +601,7 @@ TEST_F(folio, read_creates_the_folio_a_fault_would)
 
 	ASSERT_EQ(0, pipe(pipefd));
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		ASSERT_EQ(0, read_folios_cached(before));
+		ASSERT_EQ(0, fdemo_folios_cached(before));
 		if (i == 0) {
 			ASSERT_EQ(1, pread(self->fd, &c, 1, offs[i] + 5 * self->ps));
 		} else {
@@ -625,7 +610,7 @@ TEST_F(folio, read_creates_the_folio_a_fault_would)
 			ASSERT_EQ(1, read(pipefd[0], &c, 1));
 		}
 		EXPECT_EQ(0, c);
-		ASSERT_EQ(0, read_folios_cached(counts));
+		ASSERT_EQ(0, fdemo_folios_cached(counts));
 		EXPECT_LE(before[self->order] + 1, counts[self->order])
 			TH_LOG("%s", i ? "splice" : "read");
 		p = map_dev(self->fd, SZ_2M, PROT_READ, MAP_SHARED, offs[i]);
@@ -667,7 +652,7 @@ TEST_F(folio, tail_of_the_data_area_is_small_folios)
 	EXPECT_EQ(-1, check_folios(p, SZ_2M / ps, self->folio_pages,
 				   self->order == 9));
 	EXPECT_EQ(-1, check_folios(p + SZ_2M, 3, 1, false));
-	ASSERT_EQ(0, read_folios_cached(counts));
+	ASSERT_EQ(0, fdemo_folios_cached(counts));
 	for (o = 0; o < 10; o++)
 		pages += counts[o] << o;
 	EXPECT_EQ((long)(SZ_2M / ps + 3), pages);
@@ -772,7 +757,7 @@ TEST_F(folio, split_keeps_the_data)
 		 (unsigned long)p + len);
 	ASSERT_EQ(0, fdemo_write_file(SPLIT_PATH, cmd));
 
-	ASSERT_EQ(0, read_folios_cached(counts));
+	ASSERT_EQ(0, fdemo_folios_cached(counts));
 	EXPECT_EQ((long)npages, counts[0]);
 	for (o = 1; o < 10; o++)
 		EXPECT_EQ(0, counts[o]) TH_LOG("order %d", o);
@@ -848,7 +833,7 @@ TEST_F(folio, memcg_limit_falls_back_without_oom)
 					  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	EXPECT_EQ(0, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	EXPECT_EQ(0, fdemo_cgroup_value(cg, "memory.events", "oom_kill"));
-	ASSERT_EQ(0, read_folios_cached(counts));
+	ASSERT_EQ(0, fdemo_folios_cached(counts));
 	EXPECT_EQ(0, counts[9]);
 	if (self->order == 4) {
 		EXPECT_EQ(0, counts[4]);
