@@ -32,6 +32,7 @@
 #include "kselftest_harness.h"
 #include "faultdemo_helpers.h"
 #include "faultdemo_blk.h"
+#include "faultdemo_fixture.h"
 
 #define MIB		(1024ULL * 1024ULL)
 #define REG_MAJOR	(16 * MIB)	/* 3 x 4 MiB */
@@ -94,22 +95,11 @@ static int load_on(struct loaded *self, const char *dev, const char *extra)
 	ret = fdemo_geometry(self->fd, &self->g);
 	if (!ret)
 		ret = fdemo_bdi(self->bdi, sizeof(self->bdi));
-	if (ret)
-		return ret;
-	/*
-	 * A new bdi has no share of the dirty thresholds until it has
-	 * written something, so background writeback would take every
-	 * dirty page at once; a guaranteed share keeps a page dirty until
-	 * the test writes it back.
-	 */
-	snprintf(params, sizeof(params), "/sys/class/bdi/%s/min_ratio", self->bdi);
-	return fdemo_write_file(params, "20");
+	return ret ?: fdemo_bdi_share();
 }
 
 FIXTURE_SETUP(backing)
 {
-	char table[256];
-
 	self->d.fd = -1;
 	self->dm = false;
 	self->sysctls = false;
@@ -125,12 +115,7 @@ FIXTURE_SETUP(backing)
 	if (!fdemo_dm_usable())
 		SKIP(return, "no device mapper with dm-delay (dm-mod, dm-delay.ko)");
 
-	if (fdemo_loaded())
-		ASSERT_EQ(0, fdemo_unload_retry());
-	ASSERT_EQ(0, fdemo_dm_remove(FDEMO_DM_NAME));
-	ASSERT_EQ(0, fdemo_dm_table_linear(self->disk, table, sizeof(table)));
-	ASSERT_EQ(0, fdemo_dm_create(FDEMO_DM_NAME, table, false));
-	self->dm = true;
+	self->dm = fdemo_fixture_dm_linear(_metadata, self->disk);
 
 	/* Writeback only when a test asks for it: no periodic flush. */
 	ASSERT_EQ(0, fdemo_sysctl_get("vm/dirty_writeback_centisecs", &self->wb_cs));
@@ -146,17 +131,12 @@ FIXTURE_SETUP(backing)
 
 FIXTURE_TEARDOWN(backing)
 {
-	char table[256];
-
 	if (self->d.fd >= 0)
 		close(self->d.fd);
-	/* A suspended or failing device would hang or fail the unload. */
-	if (self->dm && !fdemo_dm_table_linear(self->disk, table, sizeof(table)))
-		fdemo_dm_swap(FDEMO_DM_NAME, table);
-	if (fdemo_loaded() && fdemo_unload_retry())
-		fprintf(stderr, "# could not unload faultdemo\n");
 	if (self->dm)
-		fdemo_dm_remove(FDEMO_DM_NAME);
+		fdemo_fixture_dm_remove(self->disk);
+	else if (fdemo_loaded() && fdemo_unload_retry())
+		fprintf(stderr, "# could not unload faultdemo\n");
 	if (self->sysctls) {
 		fdemo_sysctl_set("vm/dirty_writeback_centisecs", self->wb_cs);
 		fdemo_sysctl_set("vm/dirty_expire_centisecs", self->expire_cs);
@@ -166,59 +146,6 @@ FIXTURE_TEARDOWN(backing)
 	}
 	if (fdemo_ko() && fdemo_reload(""))
 		fprintf(stderr, "# could not reload faultdemo in RAM mode\n");
-}
-
-/* One page of the pattern at device offset @off. */
-static void pattern_page(__u64 *buf, size_t ps, __u64 seed, __u64 off)
-{
-	size_t i;
-
-	for (i = 0; i < ps / 8; i++)
-		buf[i] = fdemo_pattern(seed, off + i * 8);
-}
-
-/* Write the pattern to the device under the module, bypassing it. */
-static int disk_fill(const char *dev, __u64 off, size_t len, __u64 seed)
-{
-	size_t ps = fdemo_page_size(), done;
-	__u64 *buf;
-	int ret = 0;
-
-	buf = malloc(MIB);
-	if (!buf)
-		return -ENOMEM;
-	for (done = 0; done < len && !ret; done += MIB) {
-		size_t n = len - done < MIB ? len - done : MIB, i;
-
-		for (i = 0; i < n; i += ps)
-			pattern_page((__u64 *)((char *)buf + i), ps, seed,
-				     off + done + i);
-		ret = fdemo_blk_pwrite(dev, buf, n, off + done);
-	}
-	free(buf);
-	return ret;
-}
-
-/* Does the device itself (O_DIRECT) hold the pattern at @off? */
-static bool disk_has(const char *dev, __u64 off, size_t len, __u64 seed)
-{
-	void *buf = malloc(len);
-	bool ok;
-
-	if (!buf)
-		return false;
-	ok = !fdemo_blk_pread(dev, buf, len, off) &&
-	     fdemo_check(buf, off, len, seed) < 0;
-	free(buf);
-	return ok;
-}
-
-static long majflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_majflt;
 }
 
 /* Bad backing= parameters fail the load with their errno and a message. */
@@ -270,14 +197,20 @@ TEST_F_TIMEOUT(backing, load_refuses_bad_device, 120)
 	EXPECT_TRUE(fdemo_kmsg_find(kmsg, "held exclusively"));
 	close(excl);
 
-	/* Large folios are for the RAM store only (and need THP). */
-	snprintf(params, sizeof(params), "backing=%s folio_order=9", FDEMO_DM_PATH);
-	ret = fdemo_load(params);
-	if (!ret)
-		fdemo_unload_retry();
-	EXPECT_EQ(-EINVAL, ret);
-	EXPECT_TRUE(fdemo_kmsg_find(kmsg, fdemo_have_thp() ? "RAM store only" :
-				    "no CONFIG_TRANSPARENT_HUGEPAGE"));
+	/*
+	 * Large folios need THP; before 6.11 the block store takes order 0
+	 * or 9 only (disk_folio_test loads the orders that are taken).
+	 */
+	if (!fdemo_have_thp() || fdemo_kernel_version() < FDEMO_KVER(6, 11)) {
+		snprintf(params, sizeof(params), "backing=%s folio_order=%d",
+			 FDEMO_DM_PATH, fdemo_have_thp() ? 4 : 9);
+		ret = fdemo_load(params);
+		if (!ret)
+			fdemo_unload_retry();
+		EXPECT_EQ(-EINVAL, ret);
+		EXPECT_TRUE(fdemo_kmsg_find(kmsg, fdemo_have_thp() ? ": 0 or 9" :
+					    "no CONFIG_TRANSPARENT_HUGEPAGE"));
+	}
 
 	/* size larger than the device: the message names both sizes. */
 	snprintf(params, sizeof(params), "backing=%s size=%lld", FDEMO_DM_PATH,
@@ -376,7 +309,7 @@ TEST_F_TIMEOUT(backing, major_fault_reads_the_device, 60)
 	long m0, m1;
 	size_t i;
 
-	ASSERT_EQ(0, disk_fill(self->disk, REG_MAJOR, 3 * 4 * MIB, self->seed));
+	ASSERT_EQ(0, fdemo_disk_fill(self->disk, REG_MAJOR, 3 * 4 * MIB, self->seed));
 	trace = !fdemo_trace_start(inst, sizeof(inst), events, 1, true);
 
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
@@ -389,14 +322,14 @@ TEST_F_TIMEOUT(backing, major_fault_reads_the_device, 60)
 		ASSERT_EQ(0, fdemo_blk_stat(FDEMO_DM_PATH, &b0));
 		ASSERT_EQ(0, fdemo_stats(&s0));
 		pg0 = fdemo_vmstat("pgmajfault");
-		m0 = majflt();
+		m0 = fdemo_major_faults();
 
 		if (kinds[i].write)
 			fdemo_poke(&p[1], 0x5eed);
 		else
 			word = fdemo_peek(&p[0]);
 
-		m1 = majflt();
+		m1 = fdemo_major_faults();
 		pg1 = fdemo_vmstat("pgmajfault");
 		ASSERT_EQ(0, fdemo_stats(&s1));
 		ASSERT_EQ(0, fdemo_blk_stat(FDEMO_DM_PATH, &b1));
@@ -462,7 +395,7 @@ TEST_F_TIMEOUT(backing, fault_drops_its_lock_during_io, 120)
 	char *p;
 	int ret;
 
-	ASSERT_EQ(0, disk_fill(self->disk, REG_LOCKDROP, len, self->seed));
+	ASSERT_EQ(0, fdemo_disk_fill(self->disk, REG_LOCKDROP, len, self->seed));
 	ASSERT_EQ(0, fdemo_dm_table_delay(self->disk, HOLD_MS, 0, table, sizeof(table)));
 	ASSERT_EQ(0, fdemo_dm_swap(FDEMO_DM_NAME, table));
 	trace = !fdemo_trace_start(inst, sizeof(inst), events, 1, false);
@@ -699,9 +632,9 @@ TEST_F_TIMEOUT(backing, fadvise_willneed_reads_without_faults, 60)
 	EXPECT_EQ(s1.pages_read, s2.pages_read);
 	EXPECT_EQ((long)n, fdemo_resident(p, n));
 	/* touching them now is minor faults only */
-	m0 = majflt();
+	m0 = fdemo_major_faults();
 	fdemo_touch(p, n);
-	EXPECT_EQ(m0, majflt());
+	EXPECT_EQ(m0, fdemo_major_faults());
 	munmap(p, MIB);
 }
 
@@ -780,7 +713,7 @@ TEST_F_TIMEOUT(backing, every_sync_writes_to_the_device, 120)
 		__u64 *p = NULL;
 		int fd2 = -1;
 
-		pattern_page(buf, self->ps, self->seed, off);
+		fdemo_pattern_fill(buf, off, self->ps, self->seed);
 		ASSERT_EQ(0, fdemo_blk_stat(FDEMO_DM_PATH, &b0));
 		ASSERT_EQ(0, fdemo_blk_stat(self->disk, &v0));
 		ASSERT_EQ(0, fdemo_stats(&s0));
@@ -798,7 +731,7 @@ TEST_F_TIMEOUT(backing, every_sync_writes_to_the_device, 120)
 				 MAP_SHARED, self->d.fd, off);
 			ASSERT_NE(MAP_FAILED, p);
 			memcpy(p, buf, self->ps);
-			EXPECT_FALSE(disk_has(FDEMO_DM_PATH, off, self->ps, self->seed))
+			EXPECT_FALSE(fdemo_disk_has(FDEMO_DM_PATH, off, self->ps, self->seed))
 				TH_LOG("%s: on the device before", cases[i].name);
 		}
 
@@ -838,7 +771,7 @@ TEST_F_TIMEOUT(backing, every_sync_writes_to_the_device, 120)
 
 		ASSERT_EQ(0, fdemo_blk_stat(FDEMO_DM_PATH, &b1));
 		ASSERT_EQ(0, fdemo_blk_stat(self->disk, &v1));
-		EXPECT_TRUE(disk_has(FDEMO_DM_PATH, off, self->ps, self->seed))
+		EXPECT_TRUE(fdemo_disk_has(FDEMO_DM_PATH, off, self->ps, self->seed))
 			TH_LOG("%s: not on the device", cases[i].name);
 		EXPECT_LE(b0.write_sectors + self->ps / 512, b1.write_sectors)
 			TH_LOG("%s", cases[i].name);
@@ -872,25 +805,22 @@ TEST_F_TIMEOUT(backing, flusher_writes_back_by_itself, 90)
 	const size_t n = 16;
 	struct fdemo_stats s0, s1;
 	long long end;
-	size_t i;
 	char *p;
 
 	p = mmap(NULL, n * self->ps, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 self->d.fd, REG_FLUSHER);
 	ASSERT_NE(MAP_FAILED, p);
-	for (i = 0; i < n; i++)
-		pattern_page((__u64 *)(p + i * self->ps), self->ps, self->seed,
-			     REG_FLUSHER + i * self->ps);
+	fdemo_pattern_fill(p, REG_FLUSHER, n * self->ps, self->seed);
 	ASSERT_EQ(0, fdemo_stats(&s0));
 	ASSERT_EQ(0, fdemo_sysctl_set("vm/dirty_expire_centisecs", 50));
 	ASSERT_EQ(0, fdemo_sysctl_set("vm/dirty_writeback_centisecs", 50));
 	for (end = fdemo_now_us() + 30000000; fdemo_now_us() < end;) {
-		if (disk_has(FDEMO_DM_PATH, REG_FLUSHER, n * self->ps, self->seed))
+		if (fdemo_disk_has(FDEMO_DM_PATH, REG_FLUSHER, n * self->ps, self->seed))
 			break;
 		fdemo_sleep_ms(100);
 	}
 	ASSERT_EQ(0, fdemo_sysctl_set("vm/dirty_writeback_centisecs", 0));
-	EXPECT_TRUE(disk_has(FDEMO_DM_PATH, REG_FLUSHER, n * self->ps, self->seed));
+	EXPECT_TRUE(fdemo_disk_has(FDEMO_DM_PATH, REG_FLUSHER, n * self->ps, self->seed));
 	/* written: the pages count as written, and are write-protected */
 	for (end = fdemo_now_us() + 5000000; fdemo_now_us() < end;) {
 		ASSERT_EQ(0, fdemo_stats(&s1));
@@ -1169,26 +1099,16 @@ TEST_F_TIMEOUT(backing, read_error_is_sigbus_and_eio, 60)
 	munmap(p, self->ps);
 }
 
-enum evict_how { EVICT_FADVISE, EVICT_DROP_CACHES, EVICT_PAGEOUT };
-
 /*
  * Clean pages leave the cache when asked: mincore shows them gone, the
  * next touch is a major fault that reads the same data back.
  */
 TEST_F_TIMEOUT(backing, clean_pages_can_be_evicted, 60)
 {
-	static const struct {
-		const char *name;
-		enum evict_how how;
-	} cases[] = {
-		{ "POSIX_FADV_DONTNEED", EVICT_FADVISE },
-		{ "drop_caches", EVICT_DROP_CACHES },
-		{ "MADV_PAGEOUT", EVICT_PAGEOUT },
-	};
 	const size_t n = 64, len = n * fdemo_page_size();
 	struct fdemo_blk_stat b0, b1;
 	cpu_set_t cpu;
-	size_t i;
+	enum fdemo_evict_how how;
 
 	/*
 	 * One CPU: a folio still in another CPU's LRU add batch holds a
@@ -1197,8 +1117,9 @@ TEST_F_TIMEOUT(backing, clean_pages_can_be_evicted, 60)
 	CPU_ZERO(&cpu);
 	CPU_SET(sched_getcpu(), &cpu);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu), &cpu));
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		__u64 off = REG_EVICT + i * 2 * MIB;
+	for (how = 0; how < FDEMO_EVICT_NR; how++) {
+		const char *name = fdemo_evict_name(how);
+		__u64 off = REG_EVICT + how * 2 * MIB;
 		long m0;
 		char *p;
 
@@ -1216,7 +1137,7 @@ TEST_F_TIMEOUT(backing, clean_pages_can_be_evicted, 60)
 		 * finds the extra reference and keeps it cached.
 		 */
 		ASSERT_EQ(0, posix_fadvise(self->d.fd, off, len, POSIX_FADV_DONTNEED));
-		ASSERT_EQ(0, fdemo_cached_in(off / self->ps, n)) TH_LOG("%s", cases[i].name);
+		ASSERT_EQ(0, fdemo_cached_in(off / self->ps, n)) TH_LOG("%s", name);
 		ASSERT_EQ(0, fdemo_fill(self->d.fd, off, len, self->seed));
 		ASSERT_EQ(0, fsync(self->d.fd));
 		p = mmap(NULL, len, PROT_READ, MAP_SHARED, self->d.fd, off);
@@ -1224,31 +1145,18 @@ TEST_F_TIMEOUT(backing, clean_pages_can_be_evicted, 60)
 		fdemo_touch(p, n);
 		ASSERT_EQ((long)n, fdemo_resident(p, n));
 
-		switch (cases[i].how) {
-		case EVICT_FADVISE:
-			/* mapped pages are not dropped: unmap first */
-			munmap(p, len);
-			ASSERT_EQ(0, posix_fadvise(self->d.fd, off, len, POSIX_FADV_DONTNEED));
-			break;
-		case EVICT_DROP_CACHES:
-			munmap(p, len);
-			ASSERT_EQ(0, fdemo_write_file("/proc/sys/vm/drop_caches", "1"));
-			break;
-		case EVICT_PAGEOUT:
-			ASSERT_EQ(0, madvise(p, len, MADV_PAGEOUT))
-				TH_LOG("MADV_PAGEOUT: %s", strerror(errno));
-			break;
-		}
-		if (cases[i].how != EVICT_PAGEOUT) {
+		ASSERT_EQ(0, fdemo_evict(self->d.fd, p, off, len, how))
+			TH_LOG("%s", name);
+		if (how != FDEMO_EVICT_PAGEOUT) {
 			p = mmap(NULL, len, PROT_READ, MAP_SHARED, self->d.fd, off);
 			ASSERT_NE(MAP_FAILED, p);
 		}
-		EXPECT_EQ(0, fdemo_resident(p, n)) TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(0, fdemo_resident(p, n)) TH_LOG("%s", name);
 
 		ASSERT_EQ(0, fdemo_blk_stat(FDEMO_DM_PATH, &b0));
-		m0 = majflt();
-		EXPECT_EQ(-1, fdemo_check(p, off, len, self->seed)) TH_LOG("%s", cases[i].name);
-		EXPECT_LE(1, majflt() - m0) TH_LOG("%s", cases[i].name);
+		m0 = fdemo_major_faults();
+		EXPECT_EQ(-1, fdemo_check(p, off, len, self->seed)) TH_LOG("%s", name);
+		EXPECT_LE(1, fdemo_major_faults() - m0) TH_LOG("%s", name);
 		ASSERT_EQ(0, fdemo_blk_stat(FDEMO_DM_PATH, &b1));
 		EXPECT_LE(b0.read_sectors + len / 512, b1.read_sectors);
 		munmap(p, len);
@@ -1259,21 +1167,18 @@ TEST_F_TIMEOUT(backing, clean_pages_can_be_evicted, 60)
 TEST_F_TIMEOUT(backing, dirty_pages_are_never_dropped_unwritten, 60)
 {
 	const size_t n = 64, len = n * fdemo_page_size();
-	size_t i;
 	char *p;
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->d.fd, REG_DIRTY);
 	ASSERT_NE(MAP_FAILED, p);
-	for (i = 0; i < n; i++)
-		pattern_page((__u64 *)(p + i * self->ps), self->ps, self->seed,
-			     REG_DIRTY + i * self->ps);
+	fdemo_pattern_fill(p, REG_DIRTY, len, self->seed);
 	munmap(p, len);
 	ASSERT_EQ(0, posix_fadvise(self->d.fd, REG_DIRTY, len, POSIX_FADV_DONTNEED));
 	ASSERT_EQ(0, fdemo_write_file("/proc/sys/vm/drop_caches", "1"));
 	ASSERT_EQ(0, fdemo_write_file("/proc/sys/vm/drop_caches", "1"));
 	EXPECT_EQ(0, fdemo_check_dev(self->d.fd, REG_DIRTY, len, self->seed));
 	EXPECT_EQ(0, fsync(self->d.fd));
-	EXPECT_TRUE(disk_has(FDEMO_DM_PATH, REG_DIRTY, len, self->seed));
+	EXPECT_TRUE(fdemo_disk_has(FDEMO_DM_PATH, REG_DIRTY, len, self->seed));
 }
 
 /*
@@ -1550,7 +1455,7 @@ TEST_F_TIMEOUT(backing, disk_with_4k_sectors, 60)
 	EXPECT_EQ(16 * MIB, self->d.g.size);
 	ASSERT_EQ(0, fdemo_fill(self->d.fd, MIB, 64 << 10, self->seed));
 	ASSERT_EQ(0, fsync(self->d.fd));
-	EXPECT_TRUE(disk_has(dev, MIB, 64 << 10, self->seed));
+	EXPECT_TRUE(fdemo_disk_has(dev, MIB, 64 << 10, self->seed));
 	close(self->d.fd);
 	self->d.fd = -1;
 	ASSERT_EQ(0, fdemo_unload_retry());
