@@ -446,6 +446,46 @@ static inline struct folio *faultdemo_filemap_alloc_folio(gfp_t gfp,
 }
 
 /*
+ * Reading the blocks of a folio that iomap's per-block state says are not
+ * uptodate: iomap_read_folio(folio, ops) up to 6.18; 6.19 split the bio
+ * submission out ("iomap: ... iomap_read_folio_ctx", for fuse) and the
+ * same read is iomap_bio_read_folio(), which returns nothing (the folio
+ * is unlocked, uptodate or not, when the read ends).
+ */
+static inline int faultdemo_iomap_read_folio(struct folio *folio,
+					     const struct iomap_ops *ops)
+{
+#if FAULTDEMO_KERNEL_GE(6, 19, 0)
+	iomap_bio_read_folio(folio, ops);
+	return 0;
+#else
+	return iomap_read_folio(folio, ops);
+#endif
+}
+
+/*
+ * ->dirty_folio of an iomap mapping: iomap_dirty_folio() from 6.6
+ * ("iomap: Add per-block dirty state tracking to improve performance"),
+ * which marks every block of the folio dirty in its per-block state, so
+ * that writeback writes what a store through a mapping dirtied. Up to
+ * 6.5 iomap writes back every uptodate block of a dirty folio, and
+ * filemap_dirty_folio() is what XFS used.
+ */
+#if FAULTDEMO_KERNEL_GE(6, 6, 0)
+#define faultdemo_iomap_dirty_folio	iomap_dirty_folio
+#else
+#define faultdemo_iomap_dirty_folio	filemap_dirty_folio
+#endif
+
+/*
+ * Whether a mapping's largest folio can be below MAX_PAGECACHE_ORDER
+ * (6.11, below). Before, read-ahead into a mapping with large folios
+ * grows them up to MAX_PAGECACHE_ORDER whatever the store would like, so
+ * the block store offers folio_order 0 or MAX_PAGECACHE_ORDER there.
+ */
+#define FAULTDEMO_HAVE_FOLIO_ORDER_RANGE	FAULTDEMO_KERNEL_GE(6, 11, 0)
+
+/*
  * Tell the page cache that the mapping holds folios of up to @order pages.
  * From 6.11 a mapping has a range of orders ("fs: Allow fine-grained
  * control of folio sizes"), which also sizes generic_perform_write()'s
@@ -458,7 +498,7 @@ static inline struct folio *faultdemo_filemap_alloc_folio(gfp_t gfp,
 static inline void faultdemo_mapping_set_folio_order(struct address_space *mapping,
 						     unsigned int order)
 {
-#if FAULTDEMO_KERNEL_GE(6, 11, 0)
+#if FAULTDEMO_HAVE_FOLIO_ORDER_RANGE
 	if (order)
 		mapping_set_folio_order_range(mapping, 0, order);
 #else

@@ -20,6 +20,14 @@
  *   wants stable pages;
  * - clean folios can be evicted: reclaim, drop_caches, fadvise, madvise.
  *
+ * - folios are as large as read-ahead makes them, up to folio_order
+ *   (xfs's way): iomap keeps per-block state on a large folio
+ *   (iomap_folio_state: which blocks are uptodate, and from 6.6 which are
+ *   dirty), so a write() into part of one reads and writes back only the
+ *   blocks it touches, and a read of a folio that is partly uptodate
+ *   (iomap_read_folio()) reads only the rest: a whole-folio read would
+ *   overwrite data that is dirty there.
+ *
  * Writes complete through faultdemo_bdev_write_end_io(), which counts them
  * and hands the ioend to a workqueue of ours that ends writeback on its
  * folios with iomap_finish_ioends(), as XFS does for the writes it
@@ -39,6 +47,7 @@
 
 #include "compat.h"
 #include "faultdemo.h"
+#include "faultdemo_trace.h"
 
 /*
  * The backing device, opened in faultdemo_bdev_open() before the store
@@ -234,14 +243,16 @@ static const struct iomap_writeback_ops faultdemo_bdev_writeback_ops = {
 #endif
 
 /*
- * Reads are bios of our own: the data area is the device 1:1, so a run of
- * folios at consecutive offsets is one bio at the same sectors, and that
- * is the whole job; it costs fewer instructions per page than
+ * Read-ahead is bios of our own: the data area is the device 1:1, so a
+ * run of folios at consecutive offsets is one bio at the same sectors, and
+ * that is the whole job; it costs fewer instructions per page than
  * iomap_readahead(), whose per-block machinery a 1:1 mapping does not
- * need. The completion runs in any context: the folio becomes uptodate
- * (or stays not uptodate on an error, which filemap_fault() and
- * filemap_read() turn into SIGBUS and EIO) and is unlocked, which wakes
- * the fault waiting for it.
+ * need, and it may: read-ahead's folios are new, locked and not uptodate,
+ * with no per-block state, so reading each whole is right. The completion
+ * runs in any context: the folio becomes uptodate (or stays not uptodate
+ * on an error, which filemap_fault() and filemap_read() turn into SIGBUS
+ * and EIO after one more try through ->read_folio) and is unlocked, which
+ * wakes the fault waiting for it.
  */
 static void faultdemo_bdev_read_end_io(struct bio *bio)
 {
@@ -258,10 +269,12 @@ static void faultdemo_bdev_read_end_io(struct bio *bio)
 
 /*
  * Add a locked folio to @bio if it continues it, else submit @bio and
- * start a new one for up to @left folios. Returns the bio to go on with.
+ * start a new one for up to @left folios; count the bios in @bios.
+ * Returns the bio to go on with.
  */
 static struct bio *faultdemo_bdev_read_add(struct bio *bio, struct folio *folio,
-					   unsigned long left, blk_opf_t opf)
+					   unsigned long left,
+					   unsigned int *bios)
 {
 	sector_t sector = folio_pos(folio) >> SECTOR_SHIFT;
 	gfp_t gfp = mapping_gfp_constraint(folio->mapping, GFP_KERNEL);
@@ -272,35 +285,47 @@ static struct bio *faultdemo_bdev_read_add(struct bio *bio, struct folio *folio,
 	if (bio)
 		submit_bio(bio);
 	/* From the bioset's mempool: cannot fail with a sleeping gfp. */
-	bio = bio_alloc(faultdemo_bdev_dev(), bio_max_segs(left), opf, gfp);
+	bio = bio_alloc(faultdemo_bdev_dev(), bio_max_segs(left),
+			REQ_OP_READ | REQ_RAHEAD, gfp);
 	bio->bi_iter.bi_sector = sector;
 	bio->bi_end_io = faultdemo_bdev_read_end_io;
 	__bio_add_page(bio, &folio->page, folio_size(folio), 0);
+	(*bios)++;
 	return bio;
 }
 
+/*
+ * One folio that is not uptodate, for a fault, read() or write_begin:
+ * iomap reads the blocks its per-block state does not have yet (all of
+ * them for a folio without that state), one bio per run.
+ */
 static int faultdemo_bdev_read_folio(struct file *file, struct folio *folio)
 {
 	faultdemo_stat_add(FAULTDEMO_STAT_PAGES_READ, folio_nr_pages(folio));
-	submit_bio(faultdemo_bdev_read_add(NULL, folio, 1, REQ_OP_READ));
-	return 0;
+	return faultdemo_iomap_read_folio(folio, &faultdemo_bdev_iomap_ops);
 }
 
 /* Read-ahead and read-around, the faulting page included. */
 static void faultdemo_bdev_readahead(struct readahead_control *rac)
 {
 	unsigned long nr = readahead_count(rac), left = nr;
+	pgoff_t index = readahead_index(rac);
+	unsigned int bios = 0, folios = 0, order = 0;
 	struct bio *bio = NULL;
 	struct folio *folio;
 
 	faultdemo_stat_add(FAULTDEMO_STAT_PAGES_READ, nr);
 	faultdemo_stat_add(FAULTDEMO_STAT_READAHEAD, nr);
 	/* readahead_folio(): locked, in the cache, our reference dropped */
-	while ((folio = readahead_folio(rac)))
-		bio = faultdemo_bdev_read_add(bio, folio, left--,
-					      REQ_OP_READ | REQ_RAHEAD);
+	while ((folio = readahead_folio(rac))) {
+		order = max(order, folio_order(folio));
+		folios++;
+		bio = faultdemo_bdev_read_add(bio, folio, left, &bios);
+		left -= folio_nr_pages(folio);
+	}
 	if (bio)
 		submit_bio(bio);
+	trace_faultdemo_readahead(index, nr, folios, order, bios);
 }
 
 static int faultdemo_bdev_writepages(struct address_space *mapping,
@@ -325,14 +350,15 @@ static int faultdemo_bdev_writepages(struct address_space *mapping,
 /*
  * No ->writepage: reclaim does not write our folios itself, it leaves
  * dirty ones to the flusher (pageout() keeps them), as for XFS.
- * With one block per page, iomap never attaches state to a folio, so
- * dirtying is filemap_dirty_folio() and migration filemap_migrate_folio().
+ * Dirtying a whole folio (a store through a mapping, folio_mark_dirty())
+ * must mark all its blocks dirty in iomap's per-block state where it has
+ * one (compat.h); migration moves that state with the folio.
  */
 static const struct address_space_operations faultdemo_bdev_aops = {
 	.read_folio		= faultdemo_bdev_read_folio,
 	.readahead		= faultdemo_bdev_readahead,
 	.writepages		= faultdemo_bdev_writepages,
-	.dirty_folio		= filemap_dirty_folio,
+	.dirty_folio		= faultdemo_iomap_dirty_folio,
 	.release_folio		= iomap_release_folio,
 	.invalidate_folio	= iomap_invalidate_folio,
 	.migrate_folio		= filemap_migrate_folio,
@@ -351,8 +377,14 @@ static void faultdemo_bdev_init_bdi(struct backing_dev_info *bdi)
 
 static void faultdemo_bdev_init_inode(struct inode *inode)
 {
-	/* One block per page: no per-block state on folios, no partial pages. */
+	/*
+	 * Blocks of a page: iomap's per-block state (large folios only)
+	 * tracks pages, and writeback writes whole pages, as the device's
+	 * own page cache does.
+	 */
 	inode->i_blkbits = PAGE_SHIFT;
+	faultdemo_mapping_set_folio_order(inode->i_mapping,
+					  faultdemo_folio_order);
 	/* Devices that checksum data in flight need pages to stay unchanged. */
 	if (bdev_stable_writes(faultdemo_bdev_dev()))
 		mapping_set_stable_writes(inode->i_mapping);

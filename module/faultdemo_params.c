@@ -178,8 +178,9 @@ static int faultdemo_set_fault_around(const char *val,
  * its size (in whole pages, at most FAULTDEMO_SIZE_MAX) and may not be
  * larger. Without one, the data area's pages live in RAM until unload and
  * can never be evicted, so size may be at most half of RAM, the default
- * size of tmpfs. The parameter then shows the size in effect. Large folios
- * (folio_order=) are for the RAM store only.
+ * size of tmpfs. The parameter then shows the size in effect. With a
+ * backing device and a kernel before 6.11, folio_order is 0 or the
+ * largest (compat.h, FAULTDEMO_HAVE_FOLIO_ORDER_RANGE).
  *
  * Context: module init, before the store exists.
  * Return: 0, or -EINVAL with a message naming both sizes.
@@ -189,9 +190,11 @@ int faultdemo_params_settle(u64 device_bytes)
 	u64 usable, ram;
 
 	if (faultdemo_backing[0]) {
-		if (faultdemo_folio_order) {
-			pr_err("folio_order=%u: large folios are for the RAM store only; load with backing= and folio_order=0\n",
-			       faultdemo_folio_order);
+		if (!FAULTDEMO_HAVE_FOLIO_ORDER_RANGE && faultdemo_folio_order &&
+		    faultdemo_folio_order != FAULTDEMO_FOLIO_ORDER_MAX) {
+			pr_err("folio_order=%u: with backing= this kernel's read-ahead takes folios up to order %u or none: 0 or %u\n",
+			       faultdemo_folio_order, FAULTDEMO_FOLIO_ORDER_MAX,
+			       FAULTDEMO_FOLIO_ORDER_MAX);
 			return -EINVAL;
 		}
 		usable = min_t(u64, round_down(device_bytes, PAGE_SIZE),
@@ -307,4 +310,4 @@ module_param_cb(folio_order, &faultdemo_folio_order_ops,
 		&faultdemo_folio_order, 0444);
 __MODULE_PARM_TYPE(folio_order, "uint");
 MODULE_PARM_DESC(folio_order,
-		 "Largest folio the RAM store allocates, as a page order: 0 (default, one page per folio) or 2..9 (9 = 2 MiB on x86-64, mapped by one PMD: one fault per 2 MiB, one .page_mkwrite per folio). Falls back to smaller folios when memory is short and at the end of the data area. Not with backing=. 0 only without CONFIG_TRANSPARENT_HUGEPAGE. Read-only after load.");
+		 "Largest folio in the page cache, as a page order: 0 (default, one page per folio) or 2..9 (9 = 2 MiB on x86-64, mapped by one PMD: one fault per 2 MiB, one .page_mkwrite per folio). Without backing= the store allocates folios of this order, smaller when memory is short and at the end of the data area; with backing= read-ahead picks each folio's size up to it, as for a file on xfs (before 6.11: 0 or 9 only). 0 only without CONFIG_TRANSPARENT_HUGEPAGE. Read-only after load.");

@@ -127,6 +127,25 @@ TRACE_EVENT(faultdemo_page_mkwrite,
 		      __entry->pgoff, faultdemo_show_result)
 );
 
+TRACE_EVENT(faultdemo_readahead,
+	    TP_PROTO(pgoff_t index, unsigned long nr_pages, unsigned int folios,
+		     unsigned int order, unsigned int bios),
+	    TP_ARGS(index, nr_pages, folios, order, bios),
+	    TP_STRUCT__entry(__field(unsigned long, index)
+			     __field(unsigned long, nr_pages)
+			     __field(unsigned int, folios)
+			     __field(unsigned int, order)
+			     __field(unsigned int, bios)),
+	    TP_fast_assign(__entry->index = index;
+			   __entry->nr_pages = nr_pages;
+			   __entry->folios = folios;
+			   __entry->order = order;
+			   __entry->bios = bios;),
+	    TP_printk("index=%#lx nr_pages=%lu folios=%u order=%u bios=%u",
+		      __entry->index, __entry->nr_pages, __entry->folios,
+		      __entry->order, __entry->bios)
+);
+
 TRACE_EVENT(faultdemo_mmap,
 	    TP_PROTO(const struct vm_area_struct *vma, bool reserved, int ret),
 	    TP_ARGS(vma, reserved, ret),

@@ -6,8 +6,8 @@
  * shared store after the page was cleaned (wp_page_shared), each crossed
  * with the variants below:
  *   - store mode: RAM, or the scratch disk (backing=, vm-run --disk);
- *   - folio order 0 or 9 (PMD-sized; RAM store only: the block store has
- *     order-0 folios);
+ *   - folio order 0 or 9 (PMD-sized) in RAM; order 0 on the disk (its
+ *     large folios, which read-ahead sizes, are disk_folio_test's);
  *   - fault-around on or off (module parameter fault_around);
  *   - cold (nothing of the 2 MiB range in the page cache) or warm (all
  *     of it read in with pread() first).

@@ -131,6 +131,8 @@ FIXTURE_VARIANT_ADD(migrate, ram_order_0) { .order = 0 };
 FIXTURE_VARIANT_ADD(migrate, ram_order_4) { .order = 4 };
 FIXTURE_VARIANT_ADD(migrate, ram_order_9) { .order = 9 };
 FIXTURE_VARIANT_ADD(migrate, disk_order_0) { .order = 0, .disk = true };
+FIXTURE_VARIANT_ADD(migrate, disk_order_4) { .order = 4, .disk = true };
+FIXTURE_VARIANT_ADD(migrate, disk_order_9) { .order = 9, .disk = true };
 
 /*
  * The module loaded for the variant, MAP_LEN of it written with a pattern
@@ -163,22 +165,40 @@ FIXTURE_SETUP(migrate)
 		SKIP(return, FDEMO_NO_THP ": no large folios");
 	if (variant->disk && !fdemo_disk())
 		SKIP(return, "no scratch disk (FAULTDEMO_DISK; vm-run --disk)");
+	if (variant->disk && variant->order && variant->order != 9 &&
+	    fdemo_kernel_version() < FDEMO_KVER(6, 11))
+		SKIP(return, "kernel before 6.11: backing= takes folio_order 0 or 9 (disk_folio_test)");
 	self->numa_balancing = numa_balancing_off();
 	if (variant->disk) {
-		snprintf(params, sizeof(params), "backing=%s", fdemo_disk());
+		snprintf(params, sizeof(params), "backing=%s folio_order=%u",
+			 fdemo_disk(), variant->order);
 		self->wb_cs = fdemo_fixture_no_periodic_writeback(_metadata);
 	} else {
 		snprintf(params, sizeof(params), "folio_order=%u size=%lu",
 			 variant->order, 2 * MAP_LEN);
 	}
+	if (variant->disk) {
+		/* the last load on the disk writes back as it goes */
+		if (fdemo_loaded())
+			ASSERT_EQ(0, fdemo_unload_retry());
+		ASSERT_EQ(0, fdemo_disk_fill(fdemo_disk(), 0, MAP_LEN, self->seed));
+	}
 	ASSERT_EQ(0, fdemo_reload(params)) TH_LOG("insmod faultdemo %s", params);
 	self->fd = fdemo_open(O_RDWR);
 	ASSERT_LE(0, self->fd);
+	if (variant->disk)
+		ASSERT_EQ(0, fdemo_bdi_share());
 
-	ASSERT_EQ(0, fdemo_fill(self->fd, 0, MAP_LEN, self->seed));
+	if (!variant->disk)
+		ASSERT_EQ(0, fdemo_fill(self->fd, 0, MAP_LEN, self->seed));
 	self->p = fdemo_mmap_aligned(self->fd, MAP_LEN, PROT_READ | PROT_WRITE,
 				     MAP_SHARED, 0, SZ_2M);
 	ASSERT_NE(MAP_FAILED, self->p);
+	/* the disk's folios: as large as MADV_HUGEPAGE makes read-ahead's */
+	if (variant->disk) {
+		ASSERT_EQ(0, madvise(self->p, MAP_LEN, MADV_HUGEPAGE));
+		fdemo_touch(self->p, self->npages);
+	}
 	for (i = 0; i < self->npages; i++)
 		fdemo_poke(self->p + i * self->ps,
 			   fdemo_pattern(self->seed, i * self->ps));
