@@ -348,6 +348,40 @@ static void *shared_anon(size_t len, const char *what)
 	return p;
 }
 
+/* The module's backing= device into @buf: true if it has one. */
+static bool backing_device(char *buf, size_t len)
+{
+	return !fdemo_read_file(FDEMO_PARAM_DIR "/backing", buf, len) && buf[0];
+}
+
+/*
+ * Every page of the region, with its owner's words (the model, already
+ * set in @shadow), written to the device itself with O_DIRECT: the page
+ * cache holds none of them, so nothing is stale afterwards.
+ */
+static void init_device(const char *dev, __u64 *shadow)
+{
+	const size_t chunk = 1UL << 20;
+	__u64 i, done, len = (__u64)cfg.region_pages * cfg.ps;
+	int fd = open(dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	size_t n;
+
+	if (fd < 0)
+		die("open %s: %s", dev, strerror(errno));
+	for (i = 0; i < cfg.region_pages; i++)
+		init_page(shadow + i * cfg.wpp, i, i / cfg.chunk + 1);
+	/* the model is page-aligned shared memory: O_DIRECT takes it */
+	for (done = 0; done < len; done += n) {
+		n = len - done < chunk ? len - done : chunk;
+		if (pwrite(fd, (char *)shadow + done, n, cfg.region_off + done) !=
+		    (ssize_t)n)
+			die("pwrite to %s at %#llx: %s", dev,
+			    (unsigned long long)(cfg.region_off + done),
+			    strerror(errno));
+	}
+	close(fd);
+}
+
 /*
  * Set up the configuration, the shared model and the device's contents;
  * exit with KSFT_SKIP if the data area is too small.
@@ -355,8 +389,8 @@ static void *shared_anon(size_t len, const char *what)
 static void prepare(int fd, const struct faultdemo_geometry *g)
 {
 	__u64 mb, pages, i, res;
+	char *win, dev[256];
 	long cached;
-	char *win;
 	size_t len;
 	int tag;
 
@@ -400,15 +434,21 @@ static void prepare(int fd, const struct faultdemo_geometry *g)
 		rshadow = shared_anon(cfg.res_size, "the window's model");
 
 	/*
-	 * A cold region (never touched since the load) reads as zeroes and
-	 * goes through .fault's allocation and read-ahead; otherwise give
-	 * every page its owner's words.
+	 * A cold region (never touched since the load) of the RAM store
+	 * reads as zeroes and goes through .fault's allocation; on a disk
+	 * it holds what an earlier run left there, so the owners' words are
+	 * written to the device itself, under the empty page cache, and the
+	 * first reads go through read-ahead. A region with pages cached gets
+	 * them through pwrite().
 	 */
 	cached = fdemo_cached_in(cfg.region_first, cfg.region_pages);
 	if (cached < 0)
 		die("pages cached in the region: %s", strerror(-cached));
 	cfg.zero_ok = cached == 0;
-	if (!cfg.zero_ok) {
+	if (cfg.zero_ok && backing_device(dev, sizeof(dev))) {
+		init_device(dev, dshadow);
+		cfg.zero_ok = false;
+	} else if (!cfg.zero_ok) {
 		for (i = 0; i < cfg.region_pages; i++) {
 			__u64 *page = dshadow + i * cfg.wpp;
 
