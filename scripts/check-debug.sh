@@ -56,11 +56,12 @@ ko=$(fd_build_module "$top" "$kver" "$out" W=1)
 make -s -C selftests/faultdemo OUTPUT="$tests" >/dev/null
 fd_build_tool "$top" >/dev/null
 
-# The passes of scripts/check.sh: the suite (large_folio_test at order 9
-# only), the stress program with folio_order=9 (order 4 adds nothing the
-# normal kernels do not see),
+# The passes of scripts/check.sh: the suite (large_folio_test and
+# disk_folio_test at order 9 only), the stress program with folio_order=9
+# (order 4 adds nothing the normal kernels do not see),
 # then the concurrency and stress programs on the scratch disk under
-# memory pressure (larger_than_ram_test needs a VM of its own: not here).
+# memory pressure, and the stress program there at folio_order=9
+# (larger_than_ram_test needs a VM of its own: not here).
 backed="concurrency_test stress_test"
 if [ -n "${FAULTDEMO_TESTS:-}" ]; then
 	read -r -a progs <<<"$FAULTDEMO_TESTS"
@@ -73,7 +74,8 @@ vmlog=$build/vm-$kver.out
 set +e
 FAULTDEMO_STRESS_NG=1 FAULTDEMO_KMEMLEAK=1 FAULTDEMO_FOLIO_ORDERS=${backed:+9} \
 	FAULTDEMO_TEST_ARGS_large_folio_test="-v order_9" \
-	FAULTDEMO_BACKED_TESTS=$backed \
+	FAULTDEMO_TEST_ARGS_disk_folio_test="-v order_9" \
+	FAULTDEMO_BACKED_TESTS=$backed FAULTDEMO_BACKED_ORDERS="0 9" \
 	FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
 	"$here/vm-run" --kernel "$kver" --mem 3072 --disk 384M \
 	--timeout "${FAULTDEMO_VM_TIMEOUT:-3600}" -- \

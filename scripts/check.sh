@@ -210,7 +210,7 @@ for kver in "${kernels[@]}"; do
 		mapfile -t progs < <(cd "$tests" && find . -maxdepth 1 -name '*_test' \
 			! -name larger_than_ram_test ! -name concurrency_test \
 			! -name stress_test ! -name migrate_test -printf '%f\n' | sort)
-		FAULTDEMO_FOLIO_ORDERS="4 9" \
+		FAULTDEMO_FOLIO_ORDERS="4 9" FAULTDEMO_BACKED_ORDERS="0 4 9" \
 			FAULTDEMO_BACKED_TESTS="concurrency_test stress_test" \
 			FAULTDEMO_BACKED_STRESS_MB=32 FAULTDEMO_BACKED_MEM=64M \
 			run_vm "$build/vm-$kver.out" --disk 384M -- \

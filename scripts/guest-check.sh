@@ -18,6 +18,9 @@
 # that the page cache is evicted and written back while they run. The
 # cgroup's own counters show that it was (refaults) and that nothing was
 # OOM-killed. The stress test's region is FAULTDEMO_BACKED_STRESS_MB then.
+# With FAULTDEMO_BACKED_ORDERS (e.g. "0 4 9") the pass is made once per
+# folio_order, FAULTDEMO_BACKED_FOLIO_TESTS (default stress_test) at the
+# orders above 0.
 #
 # FAULTDEMO_KMEMLEAK=1 (the debug kernel): kmemleak forgets what it saw
 # during boot before insmod, and scans after the last rmmod; anything it
@@ -149,42 +152,69 @@ for order in ${FAULTDEMO_FOLIO_ORDERS:-}; do
 	done
 done
 
-# The second pass: on the scratch disk, under memory pressure.
-if [ -n "${FAULTDEMO_BACKED_TESTS:-}" ] && [ -n "${FAULTDEMO_DISK:-}" ]; then
-	label="backing=$FAULTDEMO_DISK, memory.max=${FAULTDEMO_BACKED_MEM:-64M}"
-	cg=/sys/fs/cgroup/faultdemo-backed
-	if grep -q '^faultdemo ' /proc/modules && ! rmmod faultdemo; then
-		note_fail "rmmod before the second pass (leaked reference?)"
+# The second pass: on the scratch disk, under memory pressure, once per
+# order in FAULTDEMO_BACKED_ORDERS (default 0). Order 0 runs
+# FAULTDEMO_BACKED_TESTS; a larger order runs FAULTDEMO_BACKED_FOLIO_TESTS
+# (default stress_test, for FAULTDEMO_FOLIO_STRESS_SECONDS). A kernel that
+# cannot have the order with backing= (no THP; before 6.11 only 0 and 9)
+# must refuse it with its message.
+backed_pass() {
+	order=$1
+	label="backing=$FAULTDEMO_DISK folio_order=$order, memory.max=${FAULTDEMO_BACKED_MEM:-64M}"
+	tests=$FAULTDEMO_BACKED_TESTS
+	secs=
+	if [ "$order" != 0 ]; then
+		tests=${FAULTDEMO_BACKED_FOLIO_TESTS:-stress_test}
+		secs=${FAULTDEMO_FOLIO_STRESS_SECONDS:-12}
 	fi
-	[ -e /sys/fs/cgroup/cgroup.controllers ] || mount -t cgroup2 none /sys/fs/cgroup
-	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	if grep -q '^faultdemo ' /proc/modules && ! rmmod faultdemo; then
+		note_fail "rmmod before the $label pass (leaked reference?)"
+		return
+	fi
+	if ! insmod "$ko" "backing=$FAULTDEMO_DISK" "folio_order=$order" 2>/dev/null; then
+		if [ "$order" != 0 ] &&
+		   dmesg | tail -n 5 | grep -q -e "folio_order=$order: must be 0" -e ": 0 or 9\$"; then
+			echo "ok - $label refused: $(dmesg | tail -n 1 | sed 's/^\[[^]]*\] //')"
+			pass=$((pass + 1))
+		else
+			note_fail "insmod $ko backing=$FAULTDEMO_DISK folio_order=$order"
+		fi
+		return
+	fi
 	mkdir -p "$cg"
 	echo "${FAULTDEMO_BACKED_MEM:-64M}" >"$cg/memory.max"
 	echo 0 >"$cg/memory.swap.max" 2>/dev/null || true
-	if insmod "$ko" "backing=$FAULTDEMO_DISK"; then
-		for t in $FAULTDEMO_BACKED_TESTS; do
-			# shellcheck disable=SC2016 # expanded by the inner shell
-			# The pressure is on the page cache: the shadow model
-			# (region-sized shared anonymous memory) and stress-ng's
-			# anonymous memory cannot be evicted without swap, so
-			# together they stay well below memory.max.
-			run_test "$t" env \
-				"FAULTDEMO_STRESS_MB=${FAULTDEMO_BACKED_STRESS_MB:-${FAULTDEMO_STRESS_MB:-8}}" \
-				"FAULTDEMO_STRESS_NG_BYTES=${FAULTDEMO_BACKED_NG_BYTES:-16M}" \
-				sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg"
-		done
-		refaults=$(sed -n 's/^workingset_refault_file //p' "$cg/memory.stat")
-		ooms=$(sed -n 's/^oom_kill //p' "$cg/memory.events")
-		if [ "${refaults:-0}" -gt 0 ] && [ "${ooms:-1}" -eq 0 ]; then
-			echo "ok - $label: $refaults pages read again after eviction, no OOM kill"
-			pass=$((pass + 1))
-		else
-			note_fail "$label: refaults ${refaults:-?}, OOM kills ${ooms:-?}: no pressure, or too much"
-		fi
+	for t in $tests; do
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		# The pressure is on the page cache: the shadow model
+		# (region-sized shared anonymous memory) and stress-ng's
+		# anonymous memory cannot be evicted without swap, so
+		# together they stay well below memory.max.
+		run_test "$t" env \
+			"FAULTDEMO_STRESS_MB=${FAULTDEMO_BACKED_STRESS_MB:-${FAULTDEMO_STRESS_MB:-8}}" \
+			"FAULTDEMO_STRESS_NG_BYTES=${FAULTDEMO_BACKED_NG_BYTES:-16M}" \
+			${secs:+"FAULTDEMO_STRESS_SECONDS=$secs"} \
+			sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg"
+	done
+	refaults=$(sed -n 's/^workingset_refault_file //p' "$cg/memory.stat")
+	ooms=$(sed -n 's/^oom_kill //p' "$cg/memory.events")
+	if [ "${refaults:-0}" -gt 0 ] && [ "${ooms:-1}" -eq 0 ]; then
+		echo "ok - $label: $refaults pages read again after eviction, no OOM kill"
+		pass=$((pass + 1))
 	else
-		note_fail "insmod $ko backing=$FAULTDEMO_DISK"
+		note_fail "$label: refaults ${refaults:-?}, OOM kills ${ooms:-?}: no pressure, or too much"
 	fi
 	rmdir "$cg" 2>/dev/null || true
+}
+
+if [ -n "${FAULTDEMO_BACKED_TESTS:-}" ] && [ -n "${FAULTDEMO_DISK:-}" ]; then
+	cg=/sys/fs/cgroup/faultdemo-backed
+	[ -e /sys/fs/cgroup/cgroup.controllers ] || mount -t cgroup2 none /sys/fs/cgroup
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	for order in ${FAULTDEMO_BACKED_ORDERS:-0}; do
+		backed_pass "$order"
+	done
+	label=
 fi
 rm -f "$log"
 
