@@ -92,6 +92,13 @@ static int faultdemo_fill_super(struct super_block *sb, struct fs_context *fc)
 		if (err)
 			return err;
 		backend->init_bdi(sb->s_bdi);
+		/*
+		 * Cgroup-aware writeback, as ext4, xfs and btrfs: the inode
+		 * is written back by the writeback domain of the cgroup that
+		 * dirtied it, and its bios are charged to that cgroup's io
+		 * controller, not to whoever happened to flush.
+		 */
+		sb->s_iflags |= SB_I_CGROUPWB;
 	}
 
 	root = new_inode(sb);

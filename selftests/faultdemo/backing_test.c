@@ -48,6 +48,7 @@
 #define REG_EVICT	(116 * MIB)	/* 3 x 2 MiB */
 #define REG_DIRTY	(124 * MIB)
 #define REG_THROTTLE	(128 * MIB)	/* 32 MiB */
+#define REG_CGWB	(160 * MIB)	/* 4 MiB */
 #define REG_PRESSURE	(192 * MIB)	/* 128 MiB */
 #define DISK_MIN	(320 * MIB)
 
@@ -447,6 +448,8 @@ TEST_F_TIMEOUT(backing, fault_wait_is_killable, 60)
 	pid_t pid, w = 0;
 	char *p;
 
+	/* what the page must read once the device is back */
+	ASSERT_EQ(0, fdemo_disk_fill(self->disk, REG_KILL, self->ps, self->seed));
 	p = mmap(NULL, self->ps, PROT_READ, MAP_SHARED, self->d.fd, REG_KILL);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, fdemo_dm_suspend(FDEMO_DM_NAME));
@@ -479,7 +482,7 @@ TEST_F_TIMEOUT(backing, fault_wait_is_killable, 60)
 		waitpid(pid, &status, 0);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	/* and the page reads fine once the device is back */
-	EXPECT_EQ(0, fdemo_peek(p));
+	EXPECT_EQ(fdemo_pattern(self->seed, REG_KILL), fdemo_peek(p));
 	munmap(p, self->ps);
 }
 
@@ -1294,6 +1297,66 @@ TEST_F_TIMEOUT(backing, memory_pressure_evicts_without_oom, 300)
 		}
 		EXPECT_EQ(0, bad);
 	}
+}
+
+/*
+ * Writeback is cgroup-aware (SB_I_CGROUPWB, as on ext4 and xfs): a child
+ * in cgroup A (memory and io controllers) dirties 4 MiB through a mapping
+ * and exits. memory.stat has them dirty in A, none in the idle cgroup B;
+ * fsync() from outside both writes them, and io.stat charges the bytes
+ * written to the device to A (the inode's writeback domain), none to B.
+ * Without the flag they would be charged to the cgroup that called
+ * fsync().
+ */
+TEST_F_TIMEOUT(backing, writeback_is_charged_to_the_cgroup_that_dirtied, 120)
+{
+	const size_t len = 4 * MIB;
+	char a[256], b[256];
+	long long w0;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, fdemo_cgroup_create("faultdemo-wb-a", "max", a, sizeof(a)))
+		TH_LOG("no memory cgroup");
+	ASSERT_EQ(0, fdemo_cgroup_create("faultdemo-wb-b", "max", b, sizeof(b)));
+	if (fdemo_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+io")) {
+		fdemo_cgroup_remove(a);
+		fdemo_cgroup_remove(b);
+		SKIP(return, "no io cgroup controller (CONFIG_BLK_CGROUP)");
+	}
+	w0 = fdemo_cgroup_io_bytes(a, FDEMO_DM_PATH, "wbytes");
+	ASSERT_LE(0, w0);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *p;
+
+		if (fdemo_cgroup_enter(a))
+			_exit(2);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->d.fd, REG_CGWB);
+		if (p == MAP_FAILED)
+			_exit(3);
+		fdemo_pattern_fill(p, REG_CGWB, len, self->seed);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child: status %#x", status);
+
+	EXPECT_LE((long long)len, fdemo_cgroup_value(a, "memory.stat", "file_dirty"));
+	EXPECT_EQ(0, fdemo_cgroup_value(b, "memory.stat", "file_dirty"));
+	ASSERT_EQ(0, fsync(self->d.fd));
+	TH_LOG("io.stat wbytes on %s: A %lld, B %lld", FDEMO_DM_PATH,
+	       fdemo_cgroup_io_bytes(a, FDEMO_DM_PATH, "wbytes") - w0,
+	       fdemo_cgroup_io_bytes(b, FDEMO_DM_PATH, "wbytes"));
+	EXPECT_LE(w0 + (long long)len, fdemo_cgroup_io_bytes(a, FDEMO_DM_PATH, "wbytes"));
+	EXPECT_EQ(0, fdemo_cgroup_io_bytes(b, FDEMO_DM_PATH, "wbytes"));
+	EXPECT_EQ(0, fdemo_cgroup_value(a, "memory.stat", "file_dirty"));
+	EXPECT_TRUE(fdemo_disk_has(FDEMO_DM_PATH, REG_CGWB, len, self->seed));
+	fdemo_cgroup_remove(a);
+	fdemo_cgroup_remove(b);
 }
 
 /*

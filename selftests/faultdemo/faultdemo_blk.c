@@ -628,6 +628,34 @@ int fdemo_cgroup_enter(const char *dir)
 	return fdemo_write_file(path, "0");
 }
 
+long long fdemo_cgroup_io_bytes(const char *dir, const char *dev,
+				 const char *key)
+{
+	char path[512], line[512], devno[32], *at;
+	size_t klen = strlen(key);
+	long long val = 0;
+	struct stat st;
+	FILE *f;
+
+	if (stat(dev, &st))
+		return -errno;
+	snprintf(devno, sizeof(devno), "%u:%u ", major(st.st_rdev),
+		 minor(st.st_rdev));
+	snprintf(path, sizeof(path), "%s/io.stat", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, devno, strlen(devno)))
+			continue;
+		for (at = strstr(line, key); at; at = strstr(at + 1, key))
+			if (at[-1] == ' ' && at[klen] == '=')
+				val = strtoll(at + klen + 1, NULL, 10);
+	}
+	fclose(f);
+	return val;
+}
+
 /* The value of @key in @dir/@file ("memory.events", "memory.stat"). */
 long long fdemo_cgroup_value(const char *dir, const char *file,
 			     const char *key)

@@ -102,6 +102,9 @@ int fdemo_cgroup_enter(const char *dir);
 long long fdemo_cgroup_value(const char *dir, const char *file,
 			     const char *key);
 int fdemo_cgroup_remove(const char *dir);
+/* @key ("rbytes", "wbytes", ...) of block device @dev in @dir/io.stat: 0 if absent. */
+long long fdemo_cgroup_io_bytes(const char *dir, const char *dev,
+				 const char *key);
 
 /* Run a shell command; its exit status, or -1. */
 int fdemo_sh(const char *fmt, ...);
