@@ -109,7 +109,7 @@ FIXTURE_SETUP(disk_folio)
 	if (variant->order && variant->order != 9 &&
 	    fdemo_kernel_version() < FDEMO_KVER(6, 11)) {
 		ASSERT_EQ(-EINVAL, ret) TH_LOG("insmod faultdemo %s", params);
-		SKIP(return, "kernel before 6.11: backing= takes folio_order 0 or 9 (order %u refused, as it should be)",
+		SKIP(return, "before 6.11 backing= takes folio_order 0 or 9 (%u refused)",
 		     variant->order);
 	}
 	ASSERT_EQ(0, ret) TH_LOG("insmod faultdemo %s", params);
@@ -143,11 +143,9 @@ static int largest_cached(const long counts[10])
 }
 
 /* @len of the device at @off, mapped shared at a 2 MiB boundary, huge. */
-static char *map_huge(FIXTURE_DATA(disk_folio) *self, __u64 off, size_t len,
-		      int prot)
+static char *map_huge(int fd, __u64 off, size_t len, int prot)
 {
-	char *p = fdemo_mmap_aligned(self->fd, len, prot, MAP_SHARED, off,
-				     SZ_2M);
+	char *p = fdemo_mmap_aligned(fd, len, prot, MAP_SHARED, off, SZ_2M);
 
 	if (p != MAP_FAILED && madvise(p, len, MADV_HUGEPAGE)) {
 		munmap(p, len);
@@ -202,7 +200,7 @@ TEST_F_TIMEOUT(disk_folio, hugepage_read_maps_folios_of_the_order, 120)
 		trace = !pass && !fdemo_trace_start(inst, sizeof(inst), events,
 						    1, true);
 		snprintf(order_str, sizeof(order_str), "order=%u ", self->order);
-		p = map_huge(self, REG_MMAP, len, PROT_READ);
+		p = map_huge(self->fd, REG_MMAP, len, PROT_READ);
 		ASSERT_NE(MAP_FAILED, p);
 		r0 = sectors_read();
 		m0 = fdemo_major_faults();
@@ -292,11 +290,8 @@ TEST_F_TIMEOUT(disk_folio, read_grows_folios_up_to_the_order, 120)
 	       counts[0], counts[1], counts[2], counts[3], counts[4],
 	       counts[5], counts[6], counts[7], counts[8], counts[9]);
 	EXPECT_GE((int)self->order, largest);
-	if (self->order) {
-		EXPECT_LT(0, largest);
-	} else {
-		EXPECT_EQ(0, largest);
-	}
+	/* order 0: nothing larger; else larger than order 0 */
+	EXPECT_EQ(self->order > 0, largest > 0);
 }
 
 /*
@@ -325,7 +320,7 @@ TEST_F_TIMEOUT(disk_folio, small_write_writes_what_it_dirtied, 120)
 	char *p;
 
 	ASSERT_EQ(0, fdemo_disk_fill(self->disk, off, SZ_2M, self->seed));
-	p = map_huge(self, off, SZ_2M, PROT_READ | PROT_WRITE);
+	p = map_huge(self->fd, off, SZ_2M, PROT_READ | PROT_WRITE);
 	ASSERT_NE(MAP_FAILED, p);
 	fdemo_touch(p, SZ_2M / self->ps);
 	ASSERT_EQ(0, fdemo_folios_cached(counts));
@@ -393,7 +388,7 @@ TEST_F_TIMEOUT(disk_folio, read_error_in_part_of_a_folio, 120)
 						failing, sizeof(failing)));
 	ASSERT_EQ(0, fdemo_dm_swap(FDEMO_DM_NAME, failing));
 
-	p = map_huge(self, REG_ERROR, len, PROT_READ);
+	p = map_huge(self->fd, REG_ERROR, len, PROT_READ);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(SIGBUS, fdemo_probe(p + (bad - REG_ERROR), false, 0, &sig));
 	if (self->order) {
@@ -428,9 +423,8 @@ TEST_F_TIMEOUT(disk_folio, read_error_in_part_of_a_folio, 120)
 	ASSERT_EQ((ssize_t)self->ps, pwrite(self->fd, page, self->ps, near));
 	ASSERT_EQ((ssize_t)self->ps, pread(self->fd, back, self->ps, near));
 	EXPECT_EQ(0, memcmp(page, back, self->ps));
-	if (self->order) {
+	if (self->order)
 		EXPECT_EQ(SIGBUS, fdemo_probe(p + (near - REG_ERROR), false, 0, &sig));
-	}
 
 	ASSERT_EQ(0, fdemo_dm_swap(FDEMO_DM_NAME, good));
 	EXPECT_EQ(-1, fdemo_check(p, REG_ERROR, near - REG_ERROR, self->seed));
@@ -469,7 +463,7 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 		char *p;
 
 		/* dirty, through a mapping: whole folios */
-		p = map_huge(self, off, len, PROT_READ | PROT_WRITE);
+		p = map_huge(self->fd, off, len, PROT_READ | PROT_WRITE);
 		ASSERT_NE(MAP_FAILED, p);
 		fdemo_touch(p, npages);
 		fdemo_pattern_fill(p, off, len, self->seed);
@@ -484,14 +478,14 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 			TH_LOG("%s", name);
 
 		/* clean now: each way of evicting takes all of it */
-		p = map_huge(self, off, len, PROT_READ);
+		p = map_huge(self->fd, off, len, PROT_READ);
 		ASSERT_NE(MAP_FAILED, p);
 		fdemo_touch(p, npages);
 		ASSERT_EQ((long)npages, fdemo_resident(p, npages));
 		ASSERT_EQ(0, fdemo_evict(self->fd, p, off, len, how))
 			TH_LOG("%s", name);
 		if (how != FDEMO_EVICT_PAGEOUT) {
-			p = map_huge(self, off, len, PROT_READ);
+			p = map_huge(self->fd, off, len, PROT_READ);
 			ASSERT_NE(MAP_FAILED, p);
 		}
 		EXPECT_EQ(0, fdemo_resident(p, npages)) TH_LOG("%s", name);

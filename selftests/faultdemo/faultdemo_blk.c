@@ -629,7 +629,7 @@ int fdemo_cgroup_enter(const char *dir)
 }
 
 long long fdemo_cgroup_io_bytes(const char *dir, const char *dev,
-				 const char *key)
+				const char *key)
 {
 	char path[512], line[512], devno[32], *at;
 	size_t klen = strlen(key);

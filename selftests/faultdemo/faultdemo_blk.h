@@ -104,7 +104,7 @@ long long fdemo_cgroup_value(const char *dir, const char *file,
 int fdemo_cgroup_remove(const char *dir);
 /* @key ("rbytes", "wbytes", ...) of block device @dev in @dir/io.stat: 0 if absent. */
 long long fdemo_cgroup_io_bytes(const char *dir, const char *dev,
-				 const char *key);
+				const char *key);
 
 /* Run a shell command; its exit status, or -1. */
 int fdemo_sh(const char *fmt, ...);

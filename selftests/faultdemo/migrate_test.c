@@ -167,7 +167,7 @@ FIXTURE_SETUP(migrate)
 		SKIP(return, "no scratch disk (FAULTDEMO_DISK; vm-run --disk)");
 	if (variant->disk && variant->order && variant->order != 9 &&
 	    fdemo_kernel_version() < FDEMO_KVER(6, 11))
-		SKIP(return, "kernel before 6.11: backing= takes folio_order 0 or 9 (disk_folio_test)");
+		SKIP(return, "before 6.11 backing= takes folio_order 0 or 9");
 	self->numa_balancing = numa_balancing_off();
 	if (variant->disk) {
 		snprintf(params, sizeof(params), "backing=%s folio_order=%u",
