@@ -64,7 +64,13 @@ for kver in "${FD_KERNELS[@]}"; do
 		echo "# faultdemo tour --only pmd_fault:"
 		"$3" tour --only pmd_fault --graph "$FAULTDEMO_RESULTS/pmd"
 		rmmod faultdemo
+		echo "# module unloaded cleanly"
+		echo "# insmod faultdemo.ko backing=$FAULTDEMO_DISK folio_order=9 (2 MiB folios in front of the disk)"
+		insmod "$1" backing="$FAULTDEMO_DISK" folio_order=9
+		echo "# faultdemo tour --only major_fault,pmd_fault:"
+		"$3" tour --only major_fault,pmd_fault --graph "$FAULTDEMO_RESULTS/block-pmd"
+		rmmod faultdemo
 		echo "# module unloaded cleanly"' \
 		demo "$ko" "$out/fault_paths" "$top/tools/faultdemo/faultdemo"
-	echo "# call graphs of the tour rows (Graphviz .dot, .svg, .png): $graphs/{ram,block,pmd}/"
+	echo "# call graphs of the tour rows (Graphviz .dot, .svg, .png): $graphs/{ram,block,pmd,block-pmd}/"
 done

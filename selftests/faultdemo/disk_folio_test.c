@@ -9,7 +9,8 @@
  * FilePmdMapped, the device's /sys/block statistics (sectors read and
  * written), mincore, the raw device read with O_DIRECT; the module's
  * folios_cached and its faultdemo_readahead tracepoint (the order of the
- * folios each read-ahead made, and its bios) second.
+ * folios each read-ahead made, and its bios) second; last, the tour's rows
+ * of a disk at each order ($FAULTDEMO_TOOL).
  *
  * Needs the module (FAULTDEMO_KO), a scratch disk of at least 128 MiB
  * (FAULTDEMO_DISK, from vm-run --disk), device mapper, and a kernel with
@@ -497,6 +498,57 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 		EXPECT_LE(len / 512, sectors_read() - r0) TH_LOG("%s", name);
 		munmap(p, len);
 	}
+}
+
+/*
+ * The tour on this device: major_fault ok at every order, its kernel
+ * account naming the read-ahead (pages, folios, largest order, bios);
+ * pmd_fault ok at order 9 (MADV_HUGEPAGE: one major fault, read-ahead of
+ * order-9 folios, one PMD) and skipped below it.
+ */
+TEST_F_TIMEOUT(disk_folio, tour_shows_the_folio_order, 120)
+{
+	const char *tool = getenv("FAULTDEMO_TOOL");
+	bool traced = false, ra_seen = false, ra_order_seen = false;
+	char cmd[512], line[1024], order_str[32];
+	int major = 0, pmd = 0;
+	FILE *f;
+
+	if (!tool || !*tool)
+		SKIP(return, "FAULTDEMO_TOOL is not set (path of the faultdemo program)");
+	snprintf(cmd, sizeof(cmd), "%s tour --only major_fault,pmd_fault", tool);
+	snprintf(order_str, sizeof(order_str), "/order %u/", self->order);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		char name[64], status[16];
+		int nr;
+
+		fprintf(stderr, "# %s", line);
+		traced |= !strncmp(line, "kernel trace: ", 14) &&
+			  strstr(line, "faultdemo:* events");
+		ra_seen |= !!strstr(line, "read-ahead=");
+		ra_order_seen |= !!strstr(line, order_str);
+		if (sscanf(line, "%d %63s %15s", &nr, name, status) != 3)
+			continue;
+		if (!strcmp(name, "major_fault")) {
+			major++;
+			EXPECT_STREQ("ok", status);
+		} else if (!strcmp(name, "pmd_fault")) {
+			pmd++;
+			EXPECT_STREQ(self->order == 9 ? "ok" : "SKIP", status);
+		}
+	}
+	EXPECT_EQ(0, pclose(f));
+	EXPECT_EQ(1, major);
+	EXPECT_EQ(1, pmd);
+	if (!traced) {
+		TH_LOG("the tour ran without the kernel's account: not checked");
+		return;
+	}
+	EXPECT_TRUE(ra_seen) TH_LOG("no faultdemo_readahead in the kernel's account");
+	if (self->order == 9)
+		EXPECT_TRUE(ra_order_seen) TH_LOG("no read-ahead of order 9");
 }
 
 TEST_HARNESS_MAIN

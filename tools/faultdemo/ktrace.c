@@ -917,6 +917,31 @@ static void handler_event(struct kt_parse *p, struct kt_task *t, double ts,
 	snprintf(f->handler_text + n, sizeof(f->handler_text) - n, "%s", item);
 }
 
+/*
+ * Read-ahead of the block store during the task's fault (sync, or async
+ * from a PG_readahead folio): pages, folios of up to which order, bios.
+ */
+static void readahead_event(struct kt_parse *p, struct kt_task *t, const char *args)
+{
+	struct kt_fault *f;
+	unsigned int order = (unsigned int)ufield(args, "order");
+	size_t n;
+
+	if (t->cur < 0)
+		return;
+	f = &p->log->faults[t->cur];
+	f->ra_calls++;
+	f->ra_pages += ufield(args, "nr_pages");
+	f->ra_bios += (unsigned int)ufield(args, "bios");
+	if (order > f->ra_order)
+		f->ra_order = order;
+	n = strlen(f->handler_text);
+	snprintf(f->handler_text + n, sizeof(f->handler_text) - n,
+		 "%sread-ahead=%lu pages/%lu folios/order %u/%lu bios",
+		 n ? " " : "", ufield(args, "nr_pages"), ufield(args, "folios"),
+		 order, ufield(args, "bios"));
+}
+
 static void locate(struct kt_parse *p, struct kt_task *t, struct kt_fault *f)
 {
 	struct kt_space *s = space_of(p, t);
@@ -1029,6 +1054,8 @@ static void on_event(struct kt_parse *p, int pid, double ts, const char *name,
 	} else if (!strcmp(ev, "faultdemo_fault") || !strcmp(ev, "faultdemo_map_pages") ||
 		   !strcmp(ev, "faultdemo_page_mkwrite")) {
 		handler_event(p, t, ts, ev, args);
+	} else if (!strcmp(ev, "faultdemo_readahead")) {
+		readahead_event(p, t, args);
 	} else if (!strcmp(ev, "faultdemo_mmap")) {
 		const char *ret = field(args, "ret");
 		struct kt_map m = {

@@ -72,6 +72,11 @@ struct kt_fault {
 	char fault_kind[8];	/* faultdemo_fault kind: read, cow, shared */
 	bool pmd;		/* faultdemo_fault or _map_pages mapped a PMD */
 	char handler_text[200];	/* ".fault(read)=0 .map_pages=NOPAGE" */
+	/* faultdemo_readahead events during it (backing device) */
+	int ra_calls;
+	unsigned long ra_pages;
+	unsigned int ra_order;	/* the largest folio read ahead */
+	unsigned int ra_bios;
 	int signo;		/* SIGSEGV/SIGBUS sent to the task during it */
 	long long dev_off;	/* offset in /dev/faultdemo; -1: not its mapping */
 	int dev_shared;		/* that mapping is MAP_SHARED; -1: unknown */

@@ -905,19 +905,31 @@ static int block_only(struct tour *t, struct tour_row *row)
 	return 1;
 }
 
+/* @v as text, "?" when the kernel's account did not have it. */
+static const char *ev_or_q(long long v, char *buf, size_t len)
+{
+	if (v == EV_UNKNOWN)
+		return "?";
+	snprintf(buf, len, "%lld", v);
+	return buf;
+}
+
 static int row_pmd_fault(struct tour *t, struct tour_row *row)
 {
 	const size_t pmd_pages = (2UL << 20) / t->ps;
+	long long thp0, thp1, rd0 = 0, wr0 = 0;
+	char order[24], bios[24];
 	struct tour_before b;
 	struct probe_result r;
-	long long thp0, thp1;
 	long cold;
 	char *p;
 
-	tour_row_init(row, "pmd_fault",
-		      "do_read_fault -> __do_fault -> .fault (a 2 MiB folio) -> finish_fault -> do_set_pmd: one PMD maps 512 pages");
 	if (t->block)
-		return tour_skip(row, "block mode: large folios are for the RAM store only");
+		tour_row_init(row, "pmd_fault",
+			      "do_read_fault -> __do_fault -> .fault = filemap_fault: MADV_HUGEPAGE read-ahead of 2 MiB folios from the device, retried -> do_set_pmd: one major fault, one PMD maps 512 pages");
+	else
+		tour_row_init(row, "pmd_fault",
+			      "do_read_fault -> __do_fault -> .fault (a 2 MiB folio) -> finish_fault -> do_set_pmd: one PMD maps 512 pages");
 	if (t->g.folio_order != 9 || pmd_pages != 512)
 		return tour_skip(row,
 				 "folio_order is %u: load the module with folio_order=9 (4 KiB pages)",
@@ -927,8 +939,8 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 		return tour_skip(row,
 				 "no uncached, aligned 2 MiB in the data area (reload the module)");
 	snprintf(row->action, sizeof(row->action),
-		 "load from device page %ld (not in the page cache, 2 MiB aligned) through a fresh 2 MiB MAP_SHARED PROT_READ mapping the kernel placed",
-		 cold);
+		 "load from device page %ld (not in the page cache, 2 MiB aligned) through a fresh 2 MiB MAP_SHARED PROT_READ mapping the kernel placed%s",
+		 cold, t->block ? ", madvise(MADV_HUGEPAGE)" : "");
 	p = tour_dev_map(t, cold, pmd_pages, PROT_READ, MAP_SHARED);
 	if (!p)
 		return tour_fail(row, "mmap: %s", strerror(errno));
@@ -936,27 +948,57 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 		munmap(p, pmd_pages * t->ps);
 		return tour_fail(row, "the kernel placed the mapping at %p, not on 2 MiB", p);
 	}
+	/* a disk's read-ahead makes PMD-sized folios for VM_HUGEPAGE only */
+	if (t->block && (madvise(p, pmd_pages * t->ps, MADV_HUGEPAGE) ||
+			 tour_blk_sectors(t, &rd0, &wr0))) {
+		munmap(p, pmd_pages * t->ps);
+		return tour_fail(row, "madvise(MADV_HUGEPAGE) or %s: %s", t->blkstat,
+				 strerror(errno));
+	}
 
 	thp0 = tour_vmstat_value("thp_file_mapped");
 	tour_before_step(&b, true, p, pmd_pages);
 	tour_measure(t, row, ACT_LOAD, p, 1, 0, 0, &r);
 	tour_after_step(row, &b, &r, p);
 	thp1 = tour_vmstat_value("thp_file_mapped");
+	if (t->block)
+		tour_blk_into_row(row, t, rd0, wr0);
 	tour_pagemap_into_row(row, p);
 	row->ev[TF_FILE_PMD_MAPPED_KB] = ev_smaps_kb(p, "FilePmdMapped");
 	row->ev[TF_THP_FILE_MAPPED] = thp0 < 0 || thp1 < 0 ? EV_UNKNOWN : thp1 - thp0;
 	row->ev[TF_FOLIO_PAGES] = tour_contiguous_pages(p, pmd_pages);
 	munmap(p, pmd_pages * t->ps);
 
-	tour_expect_minor_fault(row);
-	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
-	tour_expect(row, TF_FAULT_PMD, OP_EQ, 1);
 	tour_expect(row, TF_PRESENT, OP_EQ, pmd_pages);
-	tour_expect(row, TF_PAGES_CACHED, OP_EQ, pmd_pages);
 	tour_expect(row, TF_FILE_PMD_MAPPED_KB, OP_EQ, 2048);
 	tour_expect(row, TF_THP_FILE_MAPPED, OP_EQ, 1);
 	tour_expect(row, TF_FOLIO_PAGES, OP_EQ, pmd_pages);
 	tour_expect(row, TF_FILE, OP_EQ, 1);
+	if (t->block) {
+		/* read-ahead reads more than the folio: 4 MiB */
+		tour_expect(row, TF_MAJFLT, OP_EQ, 1);
+		tour_expect(row, TF_MINFLT, OP_EQ, 0);
+		tour_expect(row, TF_FAULT_READ, OP_GE, 1);
+		tour_expect(row, TF_PAGES_CACHED, OP_GE, pmd_pages);
+		tour_expect(row, TF_SECTORS_READ, OP_GE, pmd_pages * (long long)(t->ps / 512));
+		snprintf(row->note, sizeof(row->note),
+			 "(one major fault: read-ahead of folios of order %s in %s bio(s), then one PMD maps 512 pages of one folio)",
+			 ev_or_q(row->ev[TF_TRACE_RA_ORDER], order, sizeof(order)),
+			 ev_or_q(row->ev[TF_TRACE_RA_BIOS], bios, sizeof(bios)));
+		tour_expect_kernel(row, 1, 0x4,
+				   "handle_mm_fault do_fault faultdemo_fault filemap_fault do_set_pmd",
+				   "do_set_pte set_pte_range", "do_read_fault");
+		tour_expect(row, TF_TRACE_MAJOR, OP_EQ, 1);
+		if (row->tr.recorded) {
+			tour_expect(row, TF_TRACE_RA_ORDER, OP_EQ, 9);
+			tour_expect(row, TF_TRACE_RA_BIOS, OP_GE, 1);
+		}
+		return 0;
+	}
+	tour_expect_minor_fault(row);
+	tour_expect(row, TF_FAULT_READ, OP_EQ, 1);
+	tour_expect(row, TF_FAULT_PMD, OP_EQ, 1);
+	tour_expect(row, TF_PAGES_CACHED, OP_EQ, pmd_pages);
 	snprintf(row->note, sizeof(row->note),
 		 "(one fault, 512 pages present: one folio, physically contiguous, mapped by one PMD; fault-around maps a cached one the same way)");
 	tour_expect_kernel(row, 1, 0x4,
@@ -967,6 +1009,7 @@ static int row_pmd_fault(struct tour *t, struct tour_row *row)
 
 static int row_major_fault(struct tour *t, struct tour_row *row)
 {
+	char order[24], bios[24];
 	struct tour_before b;
 	struct probe_result r;
 	long long rd0, wr0;
@@ -1018,12 +1061,17 @@ static int row_major_fault(struct tour *t, struct tour_row *row)
 	tour_expect(row, TF_PRESENT, OP_EQ, 1);
 	tour_expect(row, TF_DATA_OK, OP_EQ, 1);
 	snprintf(row->note, sizeof(row->note),
-		 "(read-around: %ld pages, /sys/class/bdi/%s/read_ahead_kb; fault_retry+1 when the read was still running)",
-		 ra, t->bdi);
+		 "(read-around: %ld pages, /sys/class/bdi/%s/read_ahead_kb, in folios of order %s and %s bio(s); fault_retry+1 when the read was still running)",
+		 ra, t->bdi, ev_or_q(row->ev[TF_TRACE_RA_ORDER], order, sizeof(order)),
+		 ev_or_q(row->ev[TF_TRACE_RA_BIOS], bios, sizeof(bios)));
 	tour_expect_kernel(row, 1, 0x4,
 			   "handle_mm_fault do_fault __do_fault faultdemo_fault filemap_fault",
 			   "do_page_mkwrite", "do_read_fault");
 	tour_expect(row, TF_TRACE_MAJOR, OP_EQ, 1);
+	if (row->tr.recorded) {
+		tour_expect(row, TF_TRACE_RA_ORDER, OP_LE, t->g.folio_order);
+		tour_expect(row, TF_TRACE_RA_BIOS, OP_GE, 1);
+	}
 	return 0;
 }
 

@@ -82,6 +82,8 @@ enum tour_field {
 	TF_TRACE_KERNEL_MODE,	/* taken in kernel mode (page_fault_kernel) */
 	TF_TRACE_MAJOR,		/* a handler returned VM_FAULT_MAJOR */
 	TF_TRACE_RETRY,		/* handle_mm_fault ran again (VM_FAULT_RETRY) */
+	TF_TRACE_RA_ORDER,	/* faultdemo_readahead: largest folio order */
+	TF_TRACE_RA_BIOS,	/* faultdemo_readahead: bios submitted */
 	/* malloc: where the C library put a small and a large block */
 	TF_SMALL_IN_HEAP,
 	TF_LARGE_MMAPPED,

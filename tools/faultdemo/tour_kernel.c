@@ -69,6 +69,7 @@ void tour_kernel_end(struct tour_kernel *tk, struct tour_row *row, const void *l
 	struct tour_trace *tr = &row->tr;
 	long long count = 0, err = 0;
 	bool kernel = false, major = false, retry = false;
+	long long ra_order = -1, ra_bios = 0;
 	struct kt_log log;
 	int i;
 
@@ -89,6 +90,10 @@ void tour_kernel_end(struct tour_kernel *tk, struct tour_row *row, const void *l
 		kernel |= f->kind == KT_KERNEL;
 		major |= !!(f->result & KT_VMF_MAJOR);
 		retry |= f->passes > 1 || (f->result & KT_VMF_RETRY);
+		if (f->ra_calls) {
+			ra_order = f->ra_order > ra_order ? f->ra_order : ra_order;
+			ra_bios += f->ra_bios;
+		}
 		if (tr->n < TOUR_MAX_FAULTS) {
 			tr->faults[tr->n++] = *f;
 			f->calls = NULL;	/* the row owns them now */
@@ -102,6 +107,10 @@ void tour_kernel_end(struct tour_kernel *tk, struct tour_row *row, const void *l
 	row->ev[TF_TRACE_KERNEL_MODE] = kernel;
 	row->ev[TF_TRACE_MAJOR] = major;
 	row->ev[TF_TRACE_RETRY] = retry;
+	if (ra_order >= 0) {
+		row->ev[TF_TRACE_RA_ORDER] = ra_order;
+		row->ev[TF_TRACE_RA_BIOS] = ra_bios;
+	}
 }
 
 /*
