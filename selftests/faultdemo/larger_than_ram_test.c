@@ -5,6 +5,8 @@
  * mapping and through read(). The page cache can hold only a fraction of
  * it, so this works only if dirty pages are written back and clean ones
  * evicted as the kernel needs the memory: no OOM kill, no lost write.
+ * Once with one-page folios, once with 2 MiB ones (folio_order=9 and
+ * MADV_HUGEPAGE mappings).
  *
  * Needs the module (FAULTDEMO_KO) and a scratch disk (FAULTDEMO_DISK) of
  * at least 4 times MemTotal, e.g. vm-run --mem 512 --disk 2G; SKIPs
@@ -38,12 +40,38 @@ FIXTURE(large)
 {
 };
 
+/*
+ * The folio order the module is loaded with; at 9 every mapping also
+ * gets MADV_HUGEPAGE, so that the disk is read into 2 MiB folios and
+ * written back, evicted and read again in them.
+ */
+FIXTURE_VARIANT(large)
+{
+	unsigned int order;
+};
+
+FIXTURE_VARIANT_ADD(large, order_0) { .order = 0 };
+FIXTURE_VARIANT_ADD(large, order_9) { .order = 9 };
+
 FIXTURE_SETUP(large)
 {
 }
 
 FIXTURE_TEARDOWN(large)
 {
+}
+
+/* A shared mapping of [@off, +@len), huge at order 9. */
+static void *map_chunk(int fd, size_t len, int prot, __u64 off,
+		       unsigned int order)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, off);
+
+	if (p != MAP_FAILED && order && madvise(p, len, MADV_HUGEPAGE)) {
+		munmap(p, len);
+		return MAP_FAILED;
+	}
+	return p;
 }
 
 TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
@@ -68,7 +96,11 @@ TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
 		SKIP(return, "disk of %lld MiB is not 4x MemTotal (%lld MiB)",
 		     bytes >> 20, mem >> 20);
 
-	snprintf(params, sizeof(params), "backing=%s", disk);
+	if (variant->order && !fdemo_have_thp())
+		SKIP(return, FDEMO_NO_THP ": no large folios");
+
+	snprintf(params, sizeof(params), "backing=%s folio_order=%u", disk,
+		 variant->order);
 	ASSERT_EQ(0, fdemo_reload(params));
 	fd = fdemo_open(O_RDWR);
 	ASSERT_LE(0, fd);
@@ -84,7 +116,7 @@ TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
 		size_t len = g.size - off < CHUNK ? g.size - off : CHUNK, i;
 		__u64 *p;
 
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+		p = map_chunk(fd, len, PROT_READ | PROT_WRITE, off, variant->order);
 		ASSERT_NE(MAP_FAILED, p);
 		for (i = 0; i < len / 8; i++)
 			fdemo_poke(&p[i], fdemo_pattern(seed, off + i * 8));
@@ -96,12 +128,20 @@ TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
 		size_t len = g.size - off < CHUNK ? g.size - off : CHUNK;
 		__u64 *p;
 
-		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+		p = map_chunk(fd, len, PROT_READ, off, variant->order);
 		ASSERT_NE(MAP_FAILED, p);
 		bad += bad_words(p, off, len, seed);
 		ASSERT_EQ(0, munmap(p, len));
 	}
 	EXPECT_EQ(0, bad) TH_LOG("words wrong through mmap");
+	if (variant->order) {
+		long counts[10];
+
+		/* what the last mappings read is still cached, in 2 MiB folios */
+		ASSERT_EQ(0, fdemo_folios_cached(counts));
+		TH_LOG("order-9 folios cached after the mmap pass: %ld", counts[9]);
+		EXPECT_LT(0, counts[9]);
+	}
 
 	/* and through read() */
 	buf = malloc(1 << 20);
@@ -119,7 +159,8 @@ TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
 	/* most pages were written back before the end and read back after */
 	EXPECT_LE(g.size / ps / 2, s1.pages_written - s0.pages_written);
 	EXPECT_LE(g.size / ps, s1.pages_read - s0.pages_read);
-	TH_LOG("pages written %llu, read %llu, cached at the end %llu",
+	TH_LOG("order %u: pages written %llu, read %llu, cached at the end %llu",
+	       variant->order,
 	       (unsigned long long)(s1.pages_written - s0.pages_written),
 	       (unsigned long long)(s1.pages_read - s0.pages_read),
 	       (unsigned long long)s1.pages_cached);
