@@ -284,7 +284,12 @@ static struct bio *faultdemo_bdev_read_add(struct bio *bio, struct folio *folio,
 		return bio;
 	if (bio)
 		submit_bio(bio);
-	/* From the bioset's mempool: cannot fail with a sleeping gfp. */
+	/*
+	 * From the bioset's mempool: cannot fail with a sleeping gfp.
+	 * mempool_alloc() and bvec_alloc() try without reclaim first and
+	 * add __GFP_NORETRY themselves, so read-ahead stalls no longer here
+	 * than with iomap's __GFP_NORETRY first try (iomap_readpage_iter()).
+	 */
 	bio = bio_alloc(faultdemo_bdev_dev(), bio_max_segs(left),
 			REQ_OP_READ | REQ_RAHEAD, gfp);
 	bio->bi_iter.bi_sector = sector;
