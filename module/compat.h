@@ -479,16 +479,17 @@ static inline int faultdemo_iomap_read_folio(struct folio *folio,
 
 /*
  * Whether a mapping's largest folio can be below MAX_PAGECACHE_ORDER
- * (6.11, below). Before, read-ahead into a mapping with large folios
+ * (6.12, below). Before, read-ahead into a mapping with large folios
  * grows them up to MAX_PAGECACHE_ORDER whatever the store would like, so
  * the block store offers folio_order 0 or MAX_PAGECACHE_ORDER there.
  */
-#define FAULTDEMO_HAVE_FOLIO_ORDER_RANGE	FAULTDEMO_KERNEL_GE(6, 11, 0)
+#define FAULTDEMO_HAVE_FOLIO_ORDER_RANGE	FAULTDEMO_KERNEL_GE(6, 12, 0)
 
 /*
  * Tell the page cache that the mapping holds folios of up to @order pages.
- * From 6.11 a mapping has a range of orders ("fs: Allow fine-grained
- * control of folio sizes"), which also sizes generic_perform_write()'s
+ * From 6.12 a mapping has a range of orders ("fs: Allow fine-grained
+ * control of folio sizes", with the block-size series merged for 6.12;
+ * 6.1 lacks it, 6.12 has it), which also sizes generic_perform_write()'s
  * chunks. 6.1 has only mapping_set_large_folios(), "up to
  * MAX_PAGECACHE_ORDER", read there by read-ahead (none on the RAM store's
  * noop bdi) and by filemap_nr_thps_dec(), which warns when a PMD-sized

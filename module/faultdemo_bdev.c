@@ -269,7 +269,8 @@ static void faultdemo_bdev_read_end_io(struct bio *bio)
 
 /*
  * Add a locked folio to @bio if it continues it, else submit @bio and
- * start a new one for up to @left folios; count the bios in @bios.
+ * start a new one for up to @left folios (at most one bvec each); count
+ * the bios in @bios.
  * Returns the bio to go on with.
  */
 static struct bio *faultdemo_bdev_read_add(struct bio *bio, struct folio *folio,
@@ -325,7 +326,9 @@ static void faultdemo_bdev_readahead(struct readahead_control *rac)
 	while ((folio = readahead_folio(rac))) {
 		order = max(order, folio_order(folio));
 		folios++;
-		bio = faultdemo_bdev_read_add(bio, folio, left, &bios);
+		bio = faultdemo_bdev_read_add(bio, folio,
+					      DIV_ROUND_UP(left, folio_nr_pages(folio)),
+					      &bios);
 		left -= folio_nr_pages(folio);
 	}
 	if (bio)

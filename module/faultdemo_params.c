@@ -179,7 +179,7 @@ static int faultdemo_set_fault_around(const char *val,
  * larger. Without one, the data area's pages live in RAM until unload and
  * can never be evicted, so size may be at most half of RAM, the default
  * size of tmpfs. The parameter then shows the size in effect. With a
- * backing device and a kernel before 6.11, folio_order is 0 or the
+ * backing device and a kernel before 6.12, folio_order is 0 or the
  * largest (compat.h, FAULTDEMO_HAVE_FOLIO_ORDER_RANGE).
  *
  * Context: module init, before the store exists.
@@ -310,4 +310,4 @@ module_param_cb(folio_order, &faultdemo_folio_order_ops,
 		&faultdemo_folio_order, 0444);
 __MODULE_PARM_TYPE(folio_order, "uint");
 MODULE_PARM_DESC(folio_order,
-		 "Largest folio in the page cache, as a page order: 0 (default, one page per folio) or 2..9 (9 = 2 MiB on x86-64, mapped by one PMD: one fault per 2 MiB, one .page_mkwrite per folio). Without backing= the store allocates folios of this order, smaller when memory is short and at the end of the data area; with backing= read-ahead picks each folio's size up to it, as for a file on xfs (before 6.11: 0 or 9 only). 0 only without CONFIG_TRANSPARENT_HUGEPAGE. Read-only after load.");
+		 "Largest folio in the page cache, as a page order: 0 (default, one page per folio) or 2..9 (9 = 2 MiB on x86-64, mapped by one PMD: one fault per 2 MiB, one .page_mkwrite per folio). Without backing= the store allocates folios of this order, smaller when memory is short and at the end of the data area; with backing= read-ahead picks each folio's size up to it, as for a file on xfs (before 6.12: 0 or 9 only). 0 only without CONFIG_TRANSPARENT_HUGEPAGE. Read-only after load.");

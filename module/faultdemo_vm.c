@@ -143,14 +143,14 @@ static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
  *
  * Runs for the first store through a shared mapping to a page since it
  * was mapped or last cleaned or written back. Returns the folio locked;
- * the core then makes the PTE writable and dirty and, still under the
- * folio lock, marks the folio dirty (fault_dirty_shared_page() in
- * do_shared_fault() and wp_page_shared()), which puts it on the
- * writeback lists in block mode, so doing it here too would only cost
- * time: there is no block to reserve, no quota to charge and no
- * filesystem freeze to race with, the reasons filemap_page_mkwrite()
- * dirties the folio early. The folio lock orders this against cleaning
- * and writeback, which write-protect under it.
+ * the core then makes the PTE writable and dirty and marks the folio
+ * dirty (fault_dirty_shared_page() in do_shared_fault() and
+ * wp_page_shared()). In RAM mode that is all: there is no block to
+ * reserve, no quota to charge and no filesystem freeze to race with, the
+ * reasons filemap_page_mkwrite() dirties the folio early. A disk's folio
+ * is dirtied here first all the same, as on xfs: see the comment inside.
+ * The folio lock orders this against cleaning and writeback, which
+ * write-protect under it.
  *
  * If the folio is under writeback and the device needs stable pages
  * (AS_STABLE_WRITES, from the device's stable_writes), the store waits
@@ -179,6 +179,16 @@ static vm_fault_t faultdemo_page_mkwrite(struct vm_fault *vmf)
 	}
 
 	folio_wait_stable(folio);
+	/*
+	 * A disk's folio is dirtied here, under its lock, before the core
+	 * makes the entry writable, as iomap_page_mkwrite() does: once the
+	 * entry is writable and dirty, an munmap() or MADV_DONTNEED on
+	 * another CPU may mark the folio dirty from under the page-table
+	 * lock, and for a large folio iomap_dirty_folio() would then
+	 * allocate its per-block state there, racing with ours.
+	 */
+	if (faultdemo_backend()->writeback)
+		folio_mark_dirty(folio);
 	faultdemo_stat_inc(FAULTDEMO_STAT_PAGE_MKWRITE);
 	ret = VM_FAULT_LOCKED;
 out:

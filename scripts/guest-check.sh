@@ -156,7 +156,7 @@ done
 # order in FAULTDEMO_BACKED_ORDERS (default 0). Order 0 runs
 # FAULTDEMO_BACKED_TESTS; a larger order runs FAULTDEMO_BACKED_FOLIO_TESTS
 # (default stress_test, for FAULTDEMO_FOLIO_STRESS_SECONDS). A kernel that
-# cannot have the order with backing= (no THP; before 6.11 only 0 and 9)
+# cannot have the order with backing= (no THP; before 6.12 only 0 and 9)
 # must refuse it with its message.
 backed_pass() {
 	order=$1

@@ -199,10 +199,10 @@ TEST_F_TIMEOUT(backing, load_refuses_bad_device, 120)
 	close(excl);
 
 	/*
-	 * Large folios need THP; before 6.11 the block store takes order 0
+	 * Large folios need THP; before 6.12 the block store takes order 0
 	 * or 9 only (disk_folio_test loads the orders that are taken).
 	 */
-	if (!fdemo_have_thp() || fdemo_kernel_version() < FDEMO_KVER(6, 11)) {
+	if (!fdemo_have_thp() || fdemo_kernel_version() < FDEMO_KVER(6, 12)) {
 		snprintf(params, sizeof(params), "backing=%s folio_order=%d",
 			 FDEMO_DM_PATH, fdemo_have_thp() ? 4 : 9);
 		ret = fdemo_load(params);

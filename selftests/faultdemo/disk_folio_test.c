@@ -14,7 +14,7 @@
  *
  * Needs the module (FAULTDEMO_KO), a scratch disk of at least 128 MiB
  * (FAULTDEMO_DISK, from vm-run --disk), device mapper, and a kernel with
- * CONFIG_TRANSPARENT_HUGEPAGE for orders above 0. Before 6.11 the module
+ * CONFIG_TRANSPARENT_HUGEPAGE for orders above 0. Before 6.12 the module
  * takes folio_order 0 or 9 with backing= (read-ahead there grows folios up
  * to order 9 whatever the mapping would like): the order-4 variant checks
  * that the load is refused, and skips the rest.
@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@
 #define REG_WRITE	(64 * MIB)	/* 2 MiB */
 #define REG_ERROR	(72 * MIB)	/* 4 MiB, 8 KiB of it failing */
 #define REG_EVICT	(80 * MIB)	/* 3 x 4 MiB */
+#define REG_RACE	(96 * MIB)	/* 4 MiB */
 #define DISK_MIN	(128 * MIB)
 
 #define BAD_OFF		MIB		/* of the failing blocks in REG_ERROR */
@@ -108,9 +110,9 @@ FIXTURE_SETUP(disk_folio)
 		 FDEMO_DM_PATH, variant->order);
 	ret = fdemo_reload(params);
 	if (variant->order && variant->order != 9 &&
-	    fdemo_kernel_version() < FDEMO_KVER(6, 11)) {
+	    fdemo_kernel_version() < FDEMO_KVER(6, 12)) {
 		ASSERT_EQ(-EINVAL, ret) TH_LOG("insmod faultdemo %s", params);
-		SKIP(return, "before 6.11 backing= takes folio_order 0 or 9 (%u refused)",
+		SKIP(return, "before 6.12 backing= takes folio_order 0 or 9 (%u refused)",
 		     variant->order);
 	}
 	ASSERT_EQ(0, ret) TH_LOG("insmod faultdemo %s", params);
@@ -498,6 +500,66 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 		EXPECT_LE(len / 512, sectors_read() - r0) TH_LOG("%s", name);
 		munmap(p, len);
 	}
+}
+
+struct unmapper {
+	char *p;
+	size_t len;
+	volatile bool stop;
+	long rounds;
+};
+
+static void *unmap_loop(void *arg)
+{
+	struct unmapper *u = arg;
+
+	while (!u->stop) {
+		madvise(u->p, u->len, MADV_DONTNEED);
+		u->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Stores into clean large folios while another thread unmaps the range
+ * (MADV_DONTNEED) over and over: the unmap can meet an entry the store
+ * just made writable and dirty, and marks the folio dirty from under the
+ * page-table lock. The folio must be dirty, with its per-block state,
+ * before the entry is writable (.page_mkwrite), or iomap_dirty_folio()
+ * allocates that state there (the debug kernel reports the sleeping
+ * allocation in atomic context, kmemleak the state attached twice).
+ * Every store is on the device afterwards.
+ */
+TEST_F_TIMEOUT(disk_folio, stores_race_with_unmap, 120)
+{
+	const size_t len = 4 * MIB, npages = len / self->ps;
+	struct unmapper u = { .len = len };
+	long long end = fdemo_now_us() + 3000000;
+	pthread_t th;
+	__u64 round = 0, v;
+	size_t i, bad = 0;
+
+	ASSERT_EQ(0, fdemo_disk_fill(self->disk, REG_RACE, len, self->seed));
+	u.p = map_huge(self->fd, REG_RACE, len, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, u.p);
+	fdemo_touch(u.p, npages);
+	ASSERT_EQ(0, pthread_create(&th, NULL, unmap_loop, &u));
+	while (fdemo_now_us() < end) {
+		round++;
+		for (i = 0; i < npages; i++)
+			fdemo_poke(u.p + i * self->ps, round);
+		/* clean again: the next round's stores go through .page_mkwrite */
+		ASSERT_EQ(0, fsync(self->fd));
+	}
+	u.stop = true;
+	pthread_join(th, NULL);
+	TH_LOG("%llu rounds of stores, %ld unmaps", (unsigned long long)round, u.rounds);
+	for (i = 0; i < npages; i++) {
+		bad += fdemo_blk_pread(FDEMO_DM_PATH, &v, 8, REG_RACE + i * self->ps) ||
+		       v != round;
+	}
+	EXPECT_EQ(0, bad) TH_LOG("pages without the last store, on the device");
+	munmap(u.p, len);
 }
 
 /*

@@ -166,8 +166,8 @@ FIXTURE_SETUP(migrate)
 	if (variant->disk && !fdemo_disk())
 		SKIP(return, "no scratch disk (FAULTDEMO_DISK; vm-run --disk)");
 	if (variant->disk && variant->order && variant->order != 9 &&
-	    fdemo_kernel_version() < FDEMO_KVER(6, 11))
-		SKIP(return, "before 6.11 backing= takes folio_order 0 or 9");
+	    fdemo_kernel_version() < FDEMO_KVER(6, 12))
+		SKIP(return, "before 6.12 backing= takes folio_order 0 or 9");
 	self->numa_balancing = numa_balancing_off();
 	if (variant->disk) {
 		snprintf(params, sizeof(params), "backing=%s folio_order=%u",
