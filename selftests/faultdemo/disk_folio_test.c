@@ -505,7 +505,7 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 struct unmapper {
 	char *p;
 	size_t len;
-	volatile bool stop;
+	bool stop;		/* __atomic: set by the storing thread */
 	long rounds;
 };
 
@@ -513,7 +513,7 @@ static void *unmap_loop(void *arg)
 {
 	struct unmapper *u = arg;
 
-	while (!u->stop) {
+	while (!__atomic_load_n(&u->stop, __ATOMIC_RELAXED)) {
 		madvise(u->p, u->len, MADV_DONTNEED);
 		u->rounds++;
 	}
@@ -551,7 +551,7 @@ TEST_F_TIMEOUT(disk_folio, stores_race_with_unmap, 120)
 		/* clean again: the next round's stores go through .page_mkwrite */
 		ASSERT_EQ(0, fsync(self->fd));
 	}
-	u.stop = true;
+	__atomic_store_n(&u.stop, true, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	TH_LOG("%llu rounds of stores, %ld unmaps", (unsigned long long)round, u.rounds);
 	for (i = 0; i < npages; i++) {
