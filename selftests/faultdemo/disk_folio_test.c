@@ -43,8 +43,8 @@
 #define REG_READ	(32 * MIB)	/* 16 MiB */
 #define REG_WRITE	(64 * MIB)	/* 2 MiB */
 #define REG_ERROR	(72 * MIB)	/* 4 MiB, 8 KiB of it failing */
-#define REG_EVICT	(80 * MIB)	/* 3 x 4 MiB */
-#define REG_RACE	(96 * MIB)	/* 4 MiB */
+#define REG_EVICT	(80 * MIB)	/* 3 x 4 MiB, 4 MiB apart */
+#define REG_RACE	(112 * MIB)	/* 4 MiB */
 #define DISK_MIN	(128 * MIB)
 
 #define BAD_OFF		MIB		/* of the failing blocks in REG_ERROR */
@@ -145,12 +145,15 @@ static int largest_cached(const long counts[10])
 	return -1;
 }
 
-/* @len of the device at @off, mapped shared at a 2 MiB boundary, huge. */
+/*
+ * @len of the device at @off, mapped shared at a 2 MiB boundary, with
+ * MADV_HUGEPAGE where the kernel has THP (it refuses the advice without).
+ */
 static char *map_huge(int fd, __u64 off, size_t len, int prot)
 {
 	char *p = fdemo_mmap_aligned(fd, len, prot, MAP_SHARED, off, SZ_2M);
 
-	if (p != MAP_FAILED && madvise(p, len, MADV_HUGEPAGE)) {
+	if (p != MAP_FAILED && fdemo_have_thp() && madvise(p, len, MADV_HUGEPAGE)) {
 		munmap(p, len);
 		return MAP_FAILED;
 	}
@@ -461,9 +464,19 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu), &cpu));
 	for (how = 0; how < FDEMO_EVICT_NR; how++) {
 		const char *name = fdemo_evict_name(how);
-		__u64 off = REG_EVICT + how * len, r0;
+		/*
+		 * 4 MiB apart: the read-ahead of a huge mapping reads the
+		 * next 4 MiB and marks a folio there PG_readahead, which is
+		 * PG_reclaim: the end of its writeback would rotate it into
+		 * another CPU's LRU batch, out of MADV_PAGEOUT's reach
+		 * (backing_test clean_pages_can_be_evicted).
+		 */
+		__u64 off = REG_EVICT + how * 2 * len, r0;
 		long m0;
 		char *p;
+
+		ASSERT_EQ(0, posix_fadvise(self->fd, off, len, POSIX_FADV_DONTNEED));
+		ASSERT_EQ(0, fdemo_cached_in(off / self->ps, npages)) TH_LOG("%s", name);
 
 		/* dirty, through a mapping: whole folios */
 		p = map_huge(self->fd, off, len, PROT_READ | PROT_WRITE);

@@ -305,10 +305,11 @@ int fdemo_folios_cached(long counts[10])
 	ret = fdemo_read_file(FDEMO_STATS_DIR "/folios_cached", buf, sizeof(buf));
 	if (ret)
 		return ret;
+	/* one number per order the module can hold: just 0 without THP */
 	return sscanf(buf, "%ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
 		      &counts[0], &counts[1], &counts[2], &counts[3], &counts[4],
 		      &counts[5], &counts[6], &counts[7], &counts[8],
-		      &counts[9]) == 10 ? 0 : -EINVAL;
+		      &counts[9]) >= 1 ? 0 : -EINVAL;
 }
 
 int fdemo_fill(int fd, __u64 off, size_t len, __u64 seed)

@@ -100,7 +100,7 @@ void fdemo_stats_sub(const struct fdemo_stats *after,
 /* What the counters did since @since: @d = now - @since, then @since = now. */
 int fdemo_stats_delta(struct fdemo_stats *since, struct fdemo_stats *d);
 int fdemo_stats_reset(void);
-/* stats/folios_cached: folios in the page cache by order, 0..9. */
+/* stats/folios_cached: folios in the page cache by order, 0..9 (0 if absent). */
 int fdemo_folios_cached(long counts[10]);
 void fdemo_stats_print(const char *what, const struct fdemo_stats *s);
 
