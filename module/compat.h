@@ -467,14 +467,17 @@ static inline int faultdemo_iomap_read_folio(struct folio *folio,
  * ->dirty_folio of an iomap mapping: iomap_dirty_folio() from 6.6
  * ("iomap: Add per-block dirty state tracking to improve performance"),
  * which marks every block of the folio dirty in its per-block state, so
- * that writeback writes what a store through a mapping dirtied. Up to
- * 6.5 iomap writes back every uptodate block of a dirty folio, and
+ * that writeback writes what a store through a mapping dirtied; it may
+ * allocate that state (FAULTDEMO_IOMAP_DIRTY_ALLOCATES). Up to 6.5 iomap
+ * writes back every uptodate block of a dirty folio, and
  * filemap_dirty_folio() is what XFS used.
  */
 #if FAULTDEMO_KERNEL_GE(6, 6, 0)
 #define faultdemo_iomap_dirty_folio	iomap_dirty_folio
+#define FAULTDEMO_IOMAP_DIRTY_ALLOCATES	1
 #else
 #define faultdemo_iomap_dirty_folio	filemap_dirty_folio
+#define FAULTDEMO_IOMAP_DIRTY_ALLOCATES	0
 #endif
 
 /*

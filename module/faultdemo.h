@@ -144,6 +144,8 @@ enum faultdemo_fault_kind {
  * @init_inode:	set up the store inode: gfp mask, evictability, block size
  * @fault:	.fault for a page inside the data area, after the common
  *		checks of faultdemo_vm.c; same contract as .fault
+ * @mkwrite:	optional, in .page_mkwrite with @folio locked and stable,
+ *		before the core makes the entry writable
  * @read_prepare: optional, before read() or splice() reads [pos, pos +
  *		count): create missing folios the backend's way
  * @write:	buffered write of [ki_pos, ki_pos + count), already clamped to
@@ -164,6 +166,7 @@ struct faultdemo_backend {
 	void (*init_bdi)(struct backing_dev_info *bdi);
 	void (*init_inode)(struct inode *inode);
 	vm_fault_t (*fault)(struct vm_fault *vmf);
+	void (*mkwrite)(struct folio *folio);
 	void (*read_prepare)(loff_t pos, size_t count);
 	ssize_t (*write)(struct kiocb *iocb, struct iov_iter *from);
 	long (*clean)(struct file *file, pgoff_t first, pgoff_t last);

@@ -398,6 +398,22 @@ static void faultdemo_bdev_init_inode(struct inode *inode)
 		mapping_set_stable_writes(inode->i_mapping);
 }
 
+/*
+ * .page_mkwrite, folio locked: where ->dirty_folio allocates iomap's
+ * per-block state (6.6 on, compat.h), dirty the folio now, before the
+ * core makes the entry writable, as iomap_page_mkwrite() does. Once the
+ * entry is writable and dirty, an munmap() or MADV_DONTNEED on another
+ * CPU may mark the folio dirty from under the page-table lock, and for
+ * a large folio iomap_dirty_folio() would allocate that state there,
+ * racing with the fault's own. Before 6.6 nothing is allocated, and the
+ * core's own dirtying after the fault is left as it was.
+ */
+static void faultdemo_bdev_mkwrite(struct folio *folio)
+{
+	if (FAULTDEMO_IOMAP_DIRTY_ALLOCATES)
+		folio_mark_dirty(folio);
+}
+
 static ssize_t faultdemo_bdev_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	return faultdemo_iomap_buffered_write(iocb, from,
@@ -447,6 +463,7 @@ const struct faultdemo_backend faultdemo_bdev_backend = {
 	.init_bdi	= faultdemo_bdev_init_bdi,
 	.init_inode	= faultdemo_bdev_init_inode,
 	.fault		= filemap_fault,
+	.mkwrite	= faultdemo_bdev_mkwrite,
 	.write		= faultdemo_bdev_write,
 	.clean		= faultdemo_bdev_clean,
 	.flush		= faultdemo_bdev_flush,

@@ -148,7 +148,8 @@ static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
  * wp_page_shared()). In RAM mode that is all: there is no block to
  * reserve, no quota to charge and no filesystem freeze to race with, the
  * reasons filemap_page_mkwrite() dirties the folio early. A disk's folio
- * is dirtied here first all the same, as on xfs: see the comment inside.
+ * may be dirtied here first all the same, as on xfs: the backend's
+ * mkwrite (faultdemo_bdev_mkwrite()).
  * The folio lock orders this against cleaning and writeback, which
  * write-protect under it.
  *
@@ -179,16 +180,8 @@ static vm_fault_t faultdemo_page_mkwrite(struct vm_fault *vmf)
 	}
 
 	folio_wait_stable(folio);
-	/*
-	 * A disk's folio is dirtied here, under its lock, before the core
-	 * makes the entry writable, as iomap_page_mkwrite() does: once the
-	 * entry is writable and dirty, an munmap() or MADV_DONTNEED on
-	 * another CPU may mark the folio dirty from under the page-table
-	 * lock, and for a large folio iomap_dirty_folio() would then
-	 * allocate its per-block state there, racing with ours.
-	 */
-	if (faultdemo_backend()->writeback)
-		folio_mark_dirty(folio);
+	if (faultdemo_backend()->mkwrite)
+		faultdemo_backend()->mkwrite(folio);
 	faultdemo_stat_inc(FAULTDEMO_STAT_PAGE_MKWRITE);
 	ret = VM_FAULT_LOCKED;
 out:

@@ -118,6 +118,8 @@ FIXTURE_SETUP(disk_folio)
 	ASSERT_EQ(0, ret) TH_LOG("insmod faultdemo %s", params);
 	self->fd = fdemo_open(O_RDWR);
 	ASSERT_LE(0, self->fd);
+	/* no background writeback of what a test has just dirtied */
+	ASSERT_EQ(0, fdemo_bdi_share());
 }
 
 FIXTURE_TEARDOWN(disk_folio)
@@ -492,6 +494,14 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 		ASSERT_EQ(0, fsync(self->fd));
 		EXPECT_TRUE(fdemo_disk_has(FDEMO_DM_PATH, off, len, self->seed))
 			TH_LOG("%s", name);
+		/*
+		 * Invalidating a dirty folio marks it PG_reclaim
+		 * (deactivate_file_folio()), and the end of its writeback,
+		 * on our workqueue's CPU, then rotates it into that CPU's
+		 * LRU batch, out of MADV_PAGEOUT's reach: compact_memory
+		 * drains every CPU's batches (lru_add_drain_all()).
+		 */
+		ASSERT_EQ(0, fdemo_write_file("/proc/sys/vm/compact_memory", "1"));
 
 		/* clean now: each way of evicting takes all of it */
 		p = map_huge(self->fd, off, len, PROT_READ);
@@ -503,6 +513,20 @@ TEST_F_TIMEOUT(disk_folio, eviction_takes_clean_folios_and_writes_dirty_ones, 18
 		if (how != FDEMO_EVICT_PAGEOUT) {
 			p = map_huge(self->fd, off, len, PROT_READ);
 			ASSERT_NE(MAP_FAILED, p);
+		}
+		if (how == FDEMO_EVICT_PAGEOUT && self->order &&
+		    fdemo_kernel_version() < FDEMO_KVER(6, 12) &&
+		    fdemo_resident(p, npages)) {
+			/*
+			 * 6.1's MADV_PAGEOUT often keeps a PMD-mapped large
+			 * folio of the disk cached (faultdemo(4)): then the
+			 * data must still be there.
+			 */
+			TH_LOG("%s: 6.1 kept %ld pages cached", name,
+			       fdemo_resident(p, npages));
+			EXPECT_EQ(-1, fdemo_check(p, off, len, self->seed));
+			munmap(p, len);
+			continue;
 		}
 		EXPECT_EQ(0, fdemo_resident(p, npages)) TH_LOG("%s", name);
 		EXPECT_EQ(0, fdemo_cached_in(off / self->ps, npages)) TH_LOG("%s", name);
