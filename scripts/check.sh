@@ -22,7 +22,7 @@
 # with the module loaded with folio_order=4 and 9, then the concurrency and
 # stress programs run again with the module on that disk, in a memory
 # cgroup smaller than what they touch (scripts/guest-check.sh). A second
-# VM per kernel, with 512 MiB of memory and a 2 GiB disk, runs
+# VM per kernel, with 384 MiB of memory and a 1.5 GiB disk, runs
 # larger_than_ram_test.
 #
 # The debug kernel (scripts/check-debug.sh) runs in a lane of its own, next
@@ -219,7 +219,7 @@ for kver in "${kernels[@]}"; do
 		parallel+=("$kver")
 		echo "# ===== kernel $kver: a device four times the size of RAM"
 		t=$(date +%s)
-		run_vm "$build/vm-$kver-large.out" --mem 512 --disk 2G -- \
+		run_vm "$build/vm-$kver-large.out" --mem 384 --disk 1536M -- \
 			"$here/guest-check.sh" "$ko" "$tests" larger_than_ram_test
 		stage_time "$kver: larger than RAM" "$t"
 	fi

@@ -9,7 +9,7 @@
  * MADV_HUGEPAGE mappings).
  *
  * Needs the module (FAULTDEMO_KO) and a scratch disk (FAULTDEMO_DISK) of
- * at least 4 times MemTotal, e.g. vm-run --mem 512 --disk 2G; SKIPs
+ * at least 4 times MemTotal, e.g. vm-run --mem 384 --disk 1536M; SKIPs
  * otherwise. Leaves the module loaded in RAM mode.
  */
 #include <errno.h>
