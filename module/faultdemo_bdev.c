@@ -400,17 +400,18 @@ static void faultdemo_bdev_init_inode(struct inode *inode)
 
 /*
  * .page_mkwrite, folio locked: where ->dirty_folio allocates iomap's
- * per-block state (6.6 on, compat.h), dirty the folio now, before the
- * core makes the entry writable, as iomap_page_mkwrite() does. Once the
- * entry is writable and dirty, an munmap() or MADV_DONTNEED on another
- * CPU may mark the folio dirty from under the page-table lock, and for
- * a large folio iomap_dirty_folio() would allocate that state there,
- * racing with the fault's own. Before 6.6 nothing is allocated, and the
- * core's own dirtying after the fault is left as it was.
+ * per-block state (6.6 on, compat.h, and only for a folio of more than
+ * one block), dirty the folio now, before the core makes the entry
+ * writable, as iomap_page_mkwrite() does. Once the entry is writable and
+ * dirty, an munmap() or MADV_DONTNEED on another CPU may mark the folio
+ * dirty from under the page-table lock, and iomap_dirty_folio() would
+ * allocate that state there, racing with the fault's own. A one-page
+ * folio gets no state, and is left to the core's own dirtying after the
+ * fault, as before 6.6: no second folio_mark_dirty() on the common path.
  */
 static void faultdemo_bdev_mkwrite(struct folio *folio)
 {
-	if (FAULTDEMO_IOMAP_DIRTY_ALLOCATES)
+	if (FAULTDEMO_IOMAP_DIRTY_ALLOCATES && folio_test_large(folio))
 		folio_mark_dirty(folio);
 }
 
