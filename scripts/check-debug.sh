@@ -64,7 +64,8 @@ fd_build_tool "$top" >/dev/null
 # (larger_than_ram_test needs a VM of its own: not here). In the 64 MiB
 # cgroup the stress program's model of its 32 MiB region is all resident
 # (it initialises the region on the disk) and cannot be evicted without
-# swap: stress-ng gets 8 MiB there, so that the page cache is what gives.
+# swap: stress-ng gets 8 MiB for each of its two stressors there, so that
+# the page cache is what gives.
 backed="concurrency_test stress_test"
 if [ -n "${FAULTDEMO_TESTS:-}" ]; then
 	read -r -a progs <<<"$FAULTDEMO_TESTS"

@@ -6,8 +6,10 @@
  * shared store after the page was cleaned (wp_page_shared), each crossed
  * with the variants below:
  *   - store mode: RAM, or the scratch disk (backing=, vm-run --disk);
- *   - folio order 0 or 9 (PMD-sized) in RAM; order 0 on the disk (its
- *     large folios, which read-ahead sizes, are disk_folio_test's);
+ *   - folio order 0 or 9 (PMD-sized). On the disk at order 9 the mapping
+ *     is MADV_HUGEPAGE, so that read-ahead brings the 2 MiB folio in one
+ *     piece (without it, read-ahead grows folios step by step: see
+ *     disk_folio_test), and a warm range was populated the same way;
  *   - fault-around on or off (module parameter fault_around);
  *   - cold (nothing of the 2 MiB range in the page cache) or warm (all
  *     of it read in with pread() first).
@@ -101,10 +103,14 @@ FIXTURE_VARIANT_ADD(fault_path, ram_order9_around_cold) { { FP_RAM, 9, FP_AROUND
 FIXTURE_VARIANT_ADD(fault_path, ram_order9_around_warm) { { FP_RAM, 9, FP_AROUND, FP_WARM } };
 FIXTURE_VARIANT_ADD(fault_path, ram_order9_no_around_cold) { { FP_RAM, 9, FP_NO_AROUND, FP_COLD } };
 FIXTURE_VARIANT_ADD(fault_path, ram_order9_no_around_warm) { { FP_RAM, 9, FP_NO_AROUND, FP_WARM } };
-FIXTURE_VARIANT_ADD(fault_path, block_around_cold) { { FP_BLOCK, 0, FP_AROUND, FP_COLD } };
-FIXTURE_VARIANT_ADD(fault_path, block_around_warm) { { FP_BLOCK, 0, FP_AROUND, FP_WARM } };
-FIXTURE_VARIANT_ADD(fault_path, block_no_around_cold) { { FP_BLOCK, 0, FP_NO_AROUND, FP_COLD } };
-FIXTURE_VARIANT_ADD(fault_path, block_no_around_warm) { { FP_BLOCK, 0, FP_NO_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_around_cold) { { FP_BLOCK, 0, FP_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_around_warm) { { FP_BLOCK, 0, FP_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_no_around_cold) { { FP_BLOCK, 0, FP_NO_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_no_around_warm) { { FP_BLOCK, 0, FP_NO_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_around_cold) { { FP_BLOCK, 9, FP_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_around_warm) { { FP_BLOCK, 9, FP_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_no_around_cold) { { FP_BLOCK, 9, FP_NO_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_no_around_warm) { { FP_BLOCK, 9, FP_NO_AROUND, FP_WARM } };
 
 /* What one case must show; a bound of -1 is not checked. */
 struct fp_expect {
@@ -183,6 +189,28 @@ static struct fp_expect fp_expect(const struct fp_variant *v,
 	return e;
 }
 
+/* A disk's 2 MiB folio comes in one piece only to a MADV_HUGEPAGE mapping. */
+static bool fp_hugepage(const struct fp_variant *v)
+{
+	return v->store == FP_BLOCK && v->order == PMD_ORDER;
+}
+
+/* Read the range into the cache as a fault of fp_hugepage() would: 0 or -errno. */
+static int fp_populate_huge(struct fp_case *c)
+{
+	char *p = fdemo_mmap_aligned(c->fd, SZ_2M, PROT_READ, MAP_SHARED,
+				     c->off, SZ_2M);
+	int ret = 0;
+
+	if (p == MAP_FAILED)
+		return -errno;
+	if (madvise(p, SZ_2M, MADV_HUGEPAGE) ||
+	    madvise(p, SZ_2M, MADV_POPULATE_READ))
+		ret = -errno;
+	munmap(p, SZ_2M);
+	return ret;
+}
+
 /* Load the module with the variant's store and folio order, if it is not. */
 static int fp_module(const struct fp_variant *v, const char *disk,
 		     bool force)
@@ -191,7 +219,8 @@ static int fp_module(const struct fp_variant *v, const char *disk,
 	__u64 order;
 
 	if (v->store == FP_BLOCK)
-		snprintf(params, sizeof(params), "backing=%s", disk);
+		snprintf(params, sizeof(params), "backing=%s folio_order=%u",
+			 disk, v->order);
 	else
 		snprintf(params, sizeof(params), "folio_order=%u", v->order);
 	if (!force && fdemo_loaded() && !fdemo_param_get("folio_order", &order) &&
@@ -275,7 +304,9 @@ FIXTURE_SETUP(fault_path)
 		ASSERT_EQ(0, fdemo_write_file(path, "20"));
 		c->saved_wb_cs = fdemo_fixture_no_periodic_writeback(_metadata);
 	}
-	if (v->warm) {
+	if (v->warm && fp_hugepage(v)) {
+		ASSERT_EQ(0, fp_populate_huge(c));
+	} else if (v->warm) {
 		buf = malloc(SZ_2M);
 		ASSERT_NE(NULL, buf);
 		got = pread(c->fd, buf, SZ_2M, c->off);
@@ -312,11 +343,13 @@ FIXTURE_TEARDOWN(fault_path)
 }
 
 static void *fp_map(struct __test_metadata *_metadata,
-		    struct fp_case *c, int flags)
+		    struct fp_case *c, const struct fp_variant *v, int flags)
 {
 	c->map = fdemo_mmap_aligned(c->fd, SZ_2M, PROT_READ | PROT_WRITE, flags,
 				    c->off, SZ_2M);
 	ASSERT_NE(MAP_FAILED, c->map) TH_LOG("mmap: %s", strerror(errno));
+	if (fp_hugepage(v))
+		ASSERT_EQ(0, madvise(c->map, SZ_2M, MADV_HUGEPAGE));
 	return c->map + TARGET * c->ps;
 }
 
@@ -466,7 +499,7 @@ TEST_F(fault_path, load_maps_the_cached_page)
 	struct fp_case *c = &self->c;
 	const struct fp_variant *v = &variant->v;
 	struct fp_expect e = fp_expect(v, FP_READ, c);
-	char *p = fp_map(_metadata, c, MAP_SHARED);
+	char *p = fp_map(_metadata, c, v, MAP_SHARED);
 	struct fp_seen seen;
 
 	fp_access(_metadata, c, p, false, 0, e.error_code, &seen);
@@ -481,7 +514,7 @@ TEST_F(fault_path, private_store_copies_one_page)
 	struct fp_case *c = &self->c;
 	const struct fp_variant *v = &variant->v;
 	struct fp_expect e = fp_expect(v, FP_COW, c);
-	char *p = fp_map(_metadata, c, MAP_PRIVATE);
+	char *p = fp_map(_metadata, c, v, MAP_PRIVATE);
 	__u64 val = fdemo_seed() | 1;
 	struct fp_seen seen;
 
@@ -499,7 +532,7 @@ TEST_F(fault_path, first_shared_store_dirties_the_cached_page)
 	struct fp_case *c = &self->c;
 	const struct fp_variant *v = &variant->v;
 	struct fp_expect e = fp_expect(v, FP_SHARED_FIRST, c);
-	char *p = fp_map(_metadata, c, MAP_SHARED);
+	char *p = fp_map(_metadata, c, v, MAP_SHARED);
 	__u64 val = fdemo_seed() | 1;
 	struct fdemo_blk_stat b0;
 	struct fp_seen seen;
@@ -523,7 +556,7 @@ TEST_F(fault_path, store_after_clean_takes_a_protection_fault)
 	struct fp_case *c = &self->c;
 	const struct fp_variant *v = &variant->v;
 	struct fp_expect e = fp_expect(v, FP_SHARED_AFTER_CLEAN, c);
-	char *p = fp_map(_metadata, c, MAP_SHARED);
+	char *p = fp_map(_metadata, c, v, MAP_SHARED);
 	__u64 val = fdemo_seed() | 1, cleaned = 0, pfn;
 	struct fdemo_blk_stat b0;
 	struct fp_seen seen;

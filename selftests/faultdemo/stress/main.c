@@ -34,7 +34,8 @@
  * FAULTDEMO_STRESS_MB (region size, 8), FAULTDEMO_STRESS_PARAMS (1: flip
  * readahead and fault_around while running), FAULTDEMO_STRESS_NG (1: run
  * stress-ng as memory pressure, if installed), FAULTDEMO_STRESS_NG_BYTES
- * (64M: the anonymous memory it keeps touching).
+ * (the anonymous memory each of its two stressors keeps touching; unset:
+ * 64M for --vm, 16M for --mmap).
  *
  * Output: plain lines, the last one the summary (stress/summary.h) that
  * stress_test parses. Exit status 0 if the run passed, KSFT_SKIP (4) if the
@@ -274,6 +275,7 @@ static pid_t start_stress_ng(unsigned int seconds)
 {
 	const char *s = getenv("FAULTDEMO_STRESS_NG");
 	const char *bytes = getenv("FAULTDEMO_STRESS_NG_BYTES");
+	bool set = bytes && *bytes;
 	char tmo[32];
 	pid_t pid;
 
@@ -295,8 +297,8 @@ static pid_t start_stress_ng(unsigned int seconds)
 			_exit(127);
 		setpgid(0, 0);
 		execlp("stress-ng", "stress-ng", "--vm", "1", "--vm-bytes",
-		       bytes && *bytes ? bytes : "64M",
-		       "--page-in", "--mmap", "1", "--mmap-bytes", "16M",
+		       set ? bytes : "64M", "--page-in", "--mmap", "1",
+		       "--mmap-bytes", set ? bytes : "16M",
 		       "--timeout", tmo, "--quiet", (char *)NULL);
 		_exit(127);
 	}
