@@ -268,7 +268,9 @@ fi
 # workers x 170000; 300 s is only a bound). They run last, once the debug
 # kernel's lane is done: a VM next to them would take a host CPU from a
 # vCPU, and the vCPUs would then take turns instead of racing. The VM has
-# two NUMA nodes, a CPU each, for the migration tests.
+# two NUMA nodes, a CPU each, for the migration tests, and half its memory
+# in ZONE_MOVABLE (movablecore=), which takes only movable allocations,
+# for the memory offlining test.
 for kver in "${parallel[@]}"; do
 	echo "# ===== kernel $kver: races in true parallel, two NUMA nodes"
 	kp=$pass kf=$fail ks=$skip
@@ -276,7 +278,7 @@ for kver in "${parallel[@]}"; do
 	FAULTDEMO_STRESS_SECONDS=300 FAULTDEMO_STRESS_OPS=170000 \
 		FAULTDEMO_STRESS_MIN_OPS=1000000 \
 		run_vm "$build/vm-$kver-parallel.out" --tcg-thread multi \
-		--numa 2 --disk 256M -- \
+		--numa 2 --disk 256M --append movablecore=50% -- \
 		"$here/guest-check.sh" "$build/$kver/faultdemo.ko" "$tests" \
 		concurrency_test stress_test migrate_test
 	stage_time "$kver: races in true parallel, two NUMA nodes" "$t"

@@ -11,6 +11,9 @@
  * A compaction run (/proc/sys/vm/compact_memory) moves folios of the
  * store too; the RAM store's, being unevictable, only where
  * vm.compact_unevictable_allowed is 1 (0 by default on PREEMPT_RT).
+ * Both stores allocate movable (GFP_HIGHUSER_MOVABLE): in a VM booted with
+ * movablecore= their folios land in ZONE_MOVABLE, and a memory block of
+ * that zone that holds them goes offline, moving every one of them out.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -557,6 +561,301 @@ TEST_F(compaction, unevictable_allowed_0_holds_only_the_ram_store)
 	TH_LOG("%s store, compact_unevictable_allowed 0: moved %ld of %zu pages",
 	       variant->disk ? "disk" : "RAM", moved, self->npages);
 	EXPECT_EQ(-1, fdemo_check(self->p, 0, COMPACT_LEN, self->seed));
+}
+
+/*
+ * Memory offlining: ZONE_MOVABLE (vm-run --append movablecore=...) takes
+ * only movable allocations, and a memory block of it can always go
+ * offline, its pages migrated elsewhere. The store's pages are found in
+ * that zone by their PFNs (pagemap) against the zone's span
+ * (/proc/zoneinfo), and one block holding some of them is taken offline.
+ */
+#define OFFLINE_LEN	(160UL << 20)
+#define MEMORY_DIR	"/sys/devices/system/memory"
+#define OFFLINE_SECONDS	30
+#define MAX_NODES	8
+
+struct movable_zone {
+	__u64 start[MAX_NODES], end[MAX_NODES];	/* PFNs, end exclusive */
+	int n;
+};
+
+/* The spans of every populated Movable zone (0), or -ENOENT if none. */
+static int movable_zone_read(struct movable_zone *z)
+{
+	unsigned long long spanned = 0, present = 0, start;
+	char line[256], name[32] = "";
+	int node;
+	FILE *f = fopen("/proc/zoneinfo", "re");
+
+	z->n = 0;
+	if (!f)
+		return -errno;
+	/* "Node 0, zone  Movable", then its "spanned", ..., "start_pfn:" */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %31s", &node, name) == 2 ||
+		    sscanf(line, " spanned %llu", &spanned) == 1 ||
+		    sscanf(line, " present %llu", &present) == 1)
+			continue;
+		if (sscanf(line, " start_pfn: %llu", &start) == 1 &&
+		    !strcmp(name, "Movable") && present && z->n < MAX_NODES) {
+			z->start[z->n] = start;
+			z->end[z->n++] = start + spanned;
+		}
+	}
+	fclose(f);
+	return z->n ? 0 : -ENOENT;
+}
+
+static bool in_movable_zone(const struct movable_zone *z, __u64 pfn)
+{
+	int i;
+
+	for (i = 0; i < z->n; i++)
+		if (pfn >= z->start[i] && pfn < z->end[i])
+			return true;
+	return false;
+}
+
+/* nothing to do: the signal is there to interrupt the write */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Write @state to the memory block's state file; an offline that cannot
+ * migrate every page keeps trying until a signal: the alarm after
+ * OFFLINE_SECONDS. 0 or -errno (-EINTR: it timed out).
+ */
+static int memory_block_set(unsigned long block, const char *state)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	char path[128];
+	int ret;
+
+	snprintf(path, sizeof(path), MEMORY_DIR "/memory%lu/state", block);
+	sigaction(SIGALRM, &sa, &old);	/* no SA_RESTART */
+	alarm(OFFLINE_SECONDS);
+	ret = fdemo_write_file(path, state);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	return ret;
+}
+
+FIXTURE(offline)
+{
+	int fd;
+	size_t ps;
+	size_t npages;
+	unsigned long block_pages;
+	long block;		/* offlined by the test, -1 if none */
+	long long numa_balancing;
+	struct movable_zone zone;
+	__u64 seed;
+	__u64 *pfn;
+	char *p;
+};
+
+FIXTURE_VARIANT(offline)
+{
+	unsigned int order;
+	bool disk;
+};
+
+FIXTURE_VARIANT_ADD(offline, ram_order_0) { .order = 0 };
+FIXTURE_VARIANT_ADD(offline, ram_order_9) { .order = 9 };
+FIXTURE_VARIANT_ADD(offline, disk_order_0) { .order = 0, .disk = true };
+FIXTURE_VARIANT_ADD(offline, disk_order_9) { .order = 9, .disk = true };
+
+/*
+ * The module loaded for the variant, OFFLINE_LEN written with a pattern,
+ * mapped shared and read (on a disk, MADV_HUGEPAGE for its 2 MiB
+ * folios); the PFNs in self->pfn.
+ */
+FIXTURE_SETUP(offline)
+{
+	char params[256], buf[64];
+
+	self->fd = -1;
+	self->block = -1;
+	self->p = MAP_FAILED;
+	self->pfn = NULL;
+	self->numa_balancing = -1;
+	self->ps = fdemo_page_size();
+	self->npages = OFFLINE_LEN / self->ps;
+	self->seed = fdemo_seed();
+	if (!fdemo_ko())
+		SKIP(return, "FAULTDEMO_KO not set");
+	if (fdemo_read_file(MEMORY_DIR "/block_size_bytes", buf, sizeof(buf)))
+		SKIP(return, "no %s: CONFIG_MEMORY_HOTPLUG=n", MEMORY_DIR);
+	self->block_pages = strtoul(buf, NULL, 16) / self->ps;
+	/* "0" where memory can be added but not removed */
+	if (!fdemo_read_file(MEMORY_DIR "/memory0/removable", buf, sizeof(buf)) &&
+	    buf[0] == '0')
+		SKIP(return, "memory blocks cannot go offline: CONFIG_MEMORY_HOTREMOVE=n");
+	if (movable_zone_read(&self->zone))
+		SKIP(return, "no ZONE_MOVABLE (boot with movablecore=)");
+	if (variant->order && !fdemo_have_thp())
+		SKIP(return, FDEMO_NO_THP ": no large folios");
+	if (variant->disk && !fdemo_disk())
+		SKIP(return, "no scratch disk (FAULTDEMO_DISK; vm-run --disk)");
+	self->numa_balancing = numa_balancing_off();
+	if (variant->disk)
+		snprintf(params, sizeof(params), "backing=%s folio_order=%u",
+			 fdemo_disk(), variant->order);
+	else
+		snprintf(params, sizeof(params), "folio_order=%u size=%lu",
+			 variant->order, OFFLINE_LEN);
+	if (variant->disk) {
+		if (fdemo_loaded())
+			ASSERT_EQ(0, fdemo_unload_retry());
+		ASSERT_EQ(0, fdemo_disk_fill(fdemo_disk(), 0, OFFLINE_LEN, self->seed));
+	}
+	ASSERT_EQ(0, fdemo_reload(params)) TH_LOG("insmod faultdemo %s", params);
+	self->fd = fdemo_open(O_RDWR);
+	ASSERT_LE(0, self->fd);
+	if (!variant->disk)
+		ASSERT_EQ(0, fdemo_fill(self->fd, 0, OFFLINE_LEN, self->seed));
+	self->p = fdemo_mmap_aligned(self->fd, OFFLINE_LEN, PROT_READ,
+				     MAP_SHARED, 0, SZ_2M);
+	ASSERT_NE(MAP_FAILED, self->p);
+	if (variant->disk && variant->order)
+		ASSERT_EQ(0, madvise(self->p, OFFLINE_LEN, MADV_HUGEPAGE));
+	fdemo_touch(self->p, self->npages);
+	self->pfn = calloc(self->npages, sizeof(__u64));
+	ASSERT_NE(NULL, self->pfn);
+	ASSERT_EQ(0, fdemo_pagemap(self->p, self->npages, self->pfn));
+}
+
+FIXTURE_TEARDOWN(offline)
+{
+	/* the block back, in the zone it came from */
+	if (self->block >= 0 && memory_block_set(self->block, "online_movable"))
+		memory_block_set(self->block, "online");
+	if (self->numa_balancing >= 0)
+		fdemo_sysctl_set("kernel/numa_balancing", self->numa_balancing);
+	if (self->p != MAP_FAILED)
+		munmap(self->p, OFFLINE_LEN);
+	if (self->fd >= 0)
+		close(self->fd);
+	free(self->pfn);
+}
+
+/* The memory block of @pfn if all of it is ZONE_MOVABLE, else -1. */
+static long movable_block_of(__u64 pfn, unsigned long block_pages)
+{
+	unsigned long block = pfn / block_pages;
+	char path[128], zones[64];
+
+	snprintf(path, sizeof(path), MEMORY_DIR "/memory%lu/valid_zones", block);
+	if (fdemo_read_file(path, zones, sizeof(zones)))
+		return -1;
+	/* an online block names its zone: "none" if it spans two */
+	return strncmp(zones, "Movable", 7) ? -1 : (long)block;
+}
+
+#define MAX_BLOCKS	64
+
+/* Whether @block is in @seen[*@n]; if not, it is now (while there is room). */
+static bool block_seen(long *seen, int *n, long block)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (seen[i] == block)
+			return true;
+	if (*n < MAX_BLOCKS)
+		seen[(*n)++] = block;
+	return false;
+}
+
+/* Pages of the store (PFNs @pfn) in memory block @block. */
+static long store_pages_in_block(const __u64 *pfn, size_t npages,
+				 unsigned long block_pages, unsigned long block)
+{
+	long n = 0;
+	size_t i;
+
+	for (i = 0; i < npages; i++)
+		n += (pfn[i] & PM_PFN_MASK) / block_pages == block;
+	return n;
+}
+
+/*
+ * The store's folios are allocated movable: most of them are in
+ * ZONE_MOVABLE, which takes nothing else. A block of that zone holding
+ * some of them goes offline (within OFFLINE_SECONDS: a folio that cannot
+ * migrate would keep it trying), and those pages are now elsewhere, still
+ * mapped, with their data, in folios of the same orders. A block is
+ * tried only if it is wholly in ZONE_MOVABLE (its valid_zones); one that
+ * refuses at once with EBUSY holds a page the boot reserved (in
+ * ZONE_MOVABLE only PageReserved pages do that: never one of ours), and
+ * the next one holding the store is tried.
+ */
+TEST_F_TIMEOUT(offline, a_movable_block_with_store_folios_goes_offline, 90)
+{
+	char cached_before[128], cached_after[128];
+	long in_zone = 0, in_block = 0, moved = 0, block = -1, tried = 0;
+	long seen[MAX_BLOCKS];
+	int nseen = 0;
+	__u64 *now = calloc(self->npages, sizeof(__u64)), pfn;
+	size_t i;
+	long faults;
+	int ret = -ENOENT;
+
+	ASSERT_NE(NULL, now);
+	for (i = 0; i < self->npages; i++) {
+		ASSERT_TRUE(self->pfn[i] & PM_PRESENT) TH_LOG("page %zu", i);
+		in_zone += in_movable_zone(&self->zone, self->pfn[i] & PM_PFN_MASK);
+	}
+	TH_LOG("%s order %u: %ld of %zu pages in ZONE_MOVABLE",
+	       variant->disk ? "disk" : "RAM", variant->order, in_zone,
+	       self->npages);
+	/* with no movable allocation, none; the rest is where memory ran short */
+	ASSERT_LT(self->npages / 2, (size_t)in_zone);
+	ASSERT_EQ(0, read_folios_cached(cached_before, sizeof(cached_before)));
+
+	for (i = 0; i < self->npages && ret; i++) {
+		pfn = self->pfn[i] & PM_PFN_MASK;
+		/* each block once, and only one wholly in ZONE_MOVABLE */
+		if (block_seen(seen, &nseen, pfn / self->block_pages))
+			continue;
+		block = movable_block_of(pfn, self->block_pages);
+		if (block < 0)
+			continue;
+		in_block = store_pages_in_block(self->pfn, self->npages,
+						self->block_pages, block);
+		ret = memory_block_set(block, "offline");
+		tried++;
+		if (ret == -EBUSY)
+			TH_LOG("memory%ld (%ld pages of the store): busy, next",
+			       block, in_block);
+		else
+			ASSERT_EQ(0, ret)
+				TH_LOG("offline memory%ld (%ld pages of the store): %s",
+				       block, in_block, strerror(-ret));
+	}
+	ASSERT_EQ(0, ret) TH_LOG("no block of ZONE_MOVABLE with the store went offline (%ld tried)",
+				 tried);
+	self->block = block;
+
+	ASSERT_EQ(0, fdemo_pagemap(self->p, self->npages, now));
+	for (i = 0; i < self->npages; i++) {
+		EXPECT_TRUE(now[i] & PM_PRESENT) TH_LOG("page %zu", i);
+		EXPECT_NE((unsigned long)block, (now[i] & PM_PFN_MASK) / self->block_pages);
+		moved += (now[i] & PM_PFN_MASK) != (self->pfn[i] & PM_PFN_MASK);
+	}
+	EXPECT_LE(in_block, moved);
+	TH_LOG("memory%ld offline: %ld pages of the store moved out of it", block,
+	       moved);
+	faults = fdemo_faults();
+	EXPECT_EQ(-1, fdemo_check(self->p, 0, OFFLINE_LEN, self->seed));
+	EXPECT_EQ(0, fdemo_faults() - faults);
+	ASSERT_EQ(0, read_folios_cached(cached_after, sizeof(cached_after)));
+	EXPECT_STREQ(cached_before, cached_after);
+	EXPECT_EQ(0, fdemo_check_dev(self->fd, 0, OFFLINE_LEN, self->seed));
+	free(now);
 }
 
 TEST_HARNESS_MAIN
