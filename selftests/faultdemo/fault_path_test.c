@@ -103,14 +103,22 @@ FIXTURE_VARIANT_ADD(fault_path, ram_order9_around_cold) { { FP_RAM, 9, FP_AROUND
 FIXTURE_VARIANT_ADD(fault_path, ram_order9_around_warm) { { FP_RAM, 9, FP_AROUND, FP_WARM } };
 FIXTURE_VARIANT_ADD(fault_path, ram_order9_no_around_cold) { { FP_RAM, 9, FP_NO_AROUND, FP_COLD } };
 FIXTURE_VARIANT_ADD(fault_path, ram_order9_no_around_warm) { { FP_RAM, 9, FP_NO_AROUND, FP_WARM } };
-FIXTURE_VARIANT_ADD(fault_path, block_order0_around_cold) { { FP_BLOCK, 0, FP_AROUND, FP_COLD } };
-FIXTURE_VARIANT_ADD(fault_path, block_order0_around_warm) { { FP_BLOCK, 0, FP_AROUND, FP_WARM } };
-FIXTURE_VARIANT_ADD(fault_path, block_order0_no_around_cold) { { FP_BLOCK, 0, FP_NO_AROUND, FP_COLD } };
-FIXTURE_VARIANT_ADD(fault_path, block_order0_no_around_warm) { { FP_BLOCK, 0, FP_NO_AROUND, FP_WARM } };
-FIXTURE_VARIANT_ADD(fault_path, block_order9_around_cold) { { FP_BLOCK, 9, FP_AROUND, FP_COLD } };
-FIXTURE_VARIANT_ADD(fault_path, block_order9_around_warm) { { FP_BLOCK, 9, FP_AROUND, FP_WARM } };
-FIXTURE_VARIANT_ADD(fault_path, block_order9_no_around_cold) { { FP_BLOCK, 9, FP_NO_AROUND, FP_COLD } };
-FIXTURE_VARIANT_ADD(fault_path, block_order9_no_around_warm) { { FP_BLOCK, 9, FP_NO_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_around_cold)
+	{ { FP_BLOCK, 0, FP_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_around_warm)
+	{ { FP_BLOCK, 0, FP_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_no_around_cold)
+	{ { FP_BLOCK, 0, FP_NO_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order0_no_around_warm)
+	{ { FP_BLOCK, 0, FP_NO_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_around_cold)
+	{ { FP_BLOCK, 9, FP_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_around_warm)
+	{ { FP_BLOCK, 9, FP_AROUND, FP_WARM } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_no_around_cold)
+	{ { FP_BLOCK, 9, FP_NO_AROUND, FP_COLD } };
+FIXTURE_VARIANT_ADD(fault_path, block_order9_no_around_warm)
+	{ { FP_BLOCK, 9, FP_NO_AROUND, FP_WARM } };
 
 /* What one case must show; a bound of -1 is not checked. */
 struct fp_expect {
