@@ -1,16 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * faultdemo with a block device behind it against ext4 on the same kind
- * of device: cold reads (caches dropped) in sequential and random order,
- * and writeback (the time fsync() takes to write a dirty mapping).
- * Run by bench/guest-bench.sh in the test VM, with faultdemo loaded with
- * backing=<one half of the scratch disk> and ext4 on the other half.
+ * faultdemo with a block device behind it against xfs and ext4 on the
+ * same disk. Run by bench/guest-bench.sh in the test VM, with faultdemo
+ * loaded with backing=<one part of the scratch disk> and each filesystem
+ * on another part of the same size.
  *
- * Rows go to the CSV of faultdemo_bench (same columns), kinds
- * "faultdemo_block" and "ext4_block", accesses "cold_read" and
- * "writeback" (ns per page: the fsync time over the pages it wrote).
+ * Each KIND=PATH argument is one thing to measure: /dev/faultdemo, or a
+ * file to create in a mounted filesystem. For each, in this order:
  *
- * Usage: backing_bench --csv FILE --ext4-dir DIR [--size BYTES] [--reps N]
+ *   cold_read rand   caches dropped, a fresh mapping, one load per page in
+ *                    random order
+ *   cold_read seq    the same in order
+ *   warm_read seq    a fresh mapping of what the cold read left cached
+ *   shared_write seq a fresh shared mapping of that clean cache, one store
+ *                    per page (.page_mkwrite or the filesystem's)
+ *   writeback seq    the fsync() that writes those pages: ns per page
+ *   one_byte_write   2M: pwrite() of one byte every 2 MiB of the cached,
+ *                    clean file, then fsync(); the value is the bytes the
+ *                    disk (its /sys/dev/block/.../stat) wrote per pwrite(),
+ *                    not a time
+ *
+ * With --hugepage every mapping gets MADV_HUGEPAGE and only the reads are
+ * run, as cold_read_huge and warm_read_huge: what a PMD-sized folio limit
+ * does to a sequential read.
+ *
+ * Rows go to the CSV of faultdemo_bench (same columns): kind, access,
+ * order ("seq", "rand" or "2M"), threads (1), pages, fault_around_bytes,
+ * readahead (KiB of the bdi), median, min, max, faults per page, 0, median.
+ *
+ * Usage: backing_bench --csv FILE [--size BYTES] [--reps N] [--hugepage]
+ *                      KIND=PATH...
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,21 +46,54 @@
 
 #define DEV_PATH	"/dev/faultdemo"
 #define BDI_NAME	"/sys/class/misc/faultdemo/bdi"
+#define BACKING_PARAM	"/sys/module/faultdemo/parameters/backing"
 #define FA_BYTES	"/sys/kernel/debug/fault_around_bytes"
 #define MAX_REPS	16
+#define MAX_KINDS	8
 #define MIB		(1024UL * 1024UL)
+#define ONE_BYTE_STRIDE	(2 * MIB)
 
-enum kind { K_BLOCK, K_EXT4, K_NR };
+enum access {
+	A_COLD_RAND, A_COLD_SEQ, A_WARM, A_SHARED_WRITE, A_WRITEBACK,
+	A_ONE_BYTE, A_NR
+};
 
-static const char * const kind_name[K_NR] = { "faultdemo_block", "ext4_block" };
+static const struct {
+	const char *name, *order, *huge_name;
+} access_row[A_NR] = {
+	[A_COLD_RAND]	 = { "cold_read", "rand", NULL },
+	[A_COLD_SEQ]	 = { "cold_read", "seq", "cold_read_huge" },
+	[A_WARM]	 = { "warm_read", "seq", "warm_read_huge" },
+	[A_SHARED_WRITE] = { "shared_write", "seq", NULL },
+	[A_WRITEBACK]	 = { "writeback", "seq", NULL },
+	[A_ONE_BYTE]	 = { "one_byte_write", "2M", NULL },
+};
+
+struct result {
+	double v[MAX_REPS];
+	double faults[MAX_REPS];
+	int n;
+};
+
+struct kind {
+	const char *name;
+	const char *path;
+	int fd;
+	int created;		/* a file of ours: unlinked at the end */
+	char bdi[64];		/* under /sys/class/bdi */
+	char disk_stat[96];	/* the block device that holds the data */
+	struct result res[A_NR];
+};
 
 static struct {
 	const char *csv;
-	const char *ext4_dir;
 	size_t size;
 	int reps;
-} opt = { NULL, NULL, 256 * MIB, 3 };
+	int hugepage;
+} opt = { NULL, 256 * MIB, 3, 0 };
 
+static struct kind kinds[MAX_KINDS];
+static int nkinds;
 static long pg;
 static FILE *csv;
 static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
@@ -80,17 +132,39 @@ static int write_str(const char *path, const char *val)
 	return ret;
 }
 
+/* The first line of @path, newline dropped, or "" */
+static void read_line(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
 static long read_long(const char *path)
 {
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	char buf[64];
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
+	read_line(path, buf, sizeof(buf));
+	return buf[0] ? strtol(buf, NULL, 10) : -1;
+}
+
+/* Sectors the block device of @k has written (field 7 of its stat). */
+static unsigned long long sectors_written(const struct kind *k)
+{
+	unsigned long long f[7] = { 0 };
+	FILE *f_stat = fopen(k->disk_stat, "r");
+
+	if (!f_stat)
+		die(k->disk_stat);
+	if (fscanf(f_stat, "%llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1],
+		   &f[2], &f[3], &f[4], &f[5], &f[6]) != 7)
+		die(k->disk_stat);
+	fclose(f_stat);
+	return f[6];
 }
 
 #define DROP_CACHES	"/proc/sys/vm/drop_caches"
@@ -136,25 +210,107 @@ static void fill(int fd)
 		die("fsync");
 }
 
-/*
- * Each bdi its share of the dirty thresholds up front, and thresholds far
- * above the dirtied size: writeback then starts at fsync(), not before,
- * for both kinds alike.
- */
-static void bdi_min_ratio(const char *bdi)
+static char *map(int fd, int prot)
 {
-	char path[256];
+	char *p = mmap(NULL, opt.size, prot, MAP_SHARED, fd, 0);
 
-	snprintf(path, sizeof(path), "/sys/class/bdi/%s/min_ratio", bdi);
-	if (write_str(path, "30"))
-		fprintf(stderr, "# cannot set %s\n", path);
+	if (p == MAP_FAILED)
+		die("mmap");
+	if (opt.hugepage && madvise(p, opt.size, MADV_HUGEPAGE))
+		die("madvise(MADV_HUGEPAGE)");
+	return p;
 }
 
-struct result {
-	double ns[MAX_REPS];
-	double faults[MAX_REPS];
-	int n;
-};
+static void record(struct result *r, double v, double faults)
+{
+	r->v[r->n] = v;
+	r->faults[r->n] = faults;
+	r->n++;
+}
+
+/*
+ * A fresh mapping, one load per page. @cold drops the caches first and
+ * maps a file opened anew, as a program that starts would: the kernel
+ * keeps its read-ahead state (file_ra_state, with mmap_miss, which turns
+ * read-ahead of faults off after many misses) per open file, and a random
+ * pass would otherwise decide how the next sequential one reads.
+ */
+static void read_pages(struct kind *k, enum access a, int cold, int random)
+{
+	size_t n = opt.size / pg, i, *o = order_of(n, random);
+	unsigned long sum = 0;
+	int fd = k->fd;
+	double t0;
+	long f0;
+	char *p;
+
+	if (cold) {
+		drop_caches();
+		fd = open(k->path, O_RDONLY);
+		if (fd < 0)
+			die(k->path);
+	}
+	p = map(fd, PROT_READ);
+	f0 = faults_now();
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		sum += __atomic_load_n(&p[o[i] * pg], __ATOMIC_RELAXED);
+	record(&k->res[a], (now_ns() - t0) / n,
+	       (double)(faults_now() - f0) / n);
+	rng ^= sum & 1;
+	munmap(p, opt.size);
+	if (fd != k->fd)
+		close(fd);
+	free(o);
+}
+
+/*
+ * A store to every page of a fresh mapping of the clean cache (timed per
+ * page), then the fsync() that writes them back (timed per page).
+ */
+static void write_pages(struct kind *k, int rep)
+{
+	size_t n = opt.size / pg, i;
+	double t0, t1;
+	long f0;
+	char *p;
+
+	p = map(k->fd, PROT_READ | PROT_WRITE);
+	f0 = faults_now();
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&p[i * pg], (char)(rep + i), __ATOMIC_RELAXED);
+	t1 = now_ns();
+	record(&k->res[A_SHARED_WRITE], (t1 - t0) / n,
+	       (double)(faults_now() - f0) / n);
+	if (fsync(k->fd))
+		die("fsync");
+	record(&k->res[A_WRITEBACK], (now_ns() - t1) / n, 0);
+	munmap(p, opt.size);
+}
+
+/*
+ * One byte written every 2 MiB of the cached, clean file, then fsync():
+ * the bytes the disk wrote per write() (a filesystem's include its
+ * journal or log).
+ */
+static void one_byte_writes(struct kind *k, int rep)
+{
+	size_t n = opt.size / ONE_BYTE_STRIDE, i;
+	unsigned long long s0;
+	char c = (char)rep;
+
+	if (fsync(k->fd))
+		die("fsync");
+	s0 = sectors_written(k);
+	for (i = 0; i < n; i++)
+		if (pwrite(k->fd, &c, 1, i * ONE_BYTE_STRIDE + 100) != 1)
+			die("pwrite");
+	if (fsync(k->fd))
+		die("fsync");
+	record(&k->res[A_ONE_BYTE],
+	       (double)(sectors_written(k) - s0) * 512 / n, 0);
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -169,75 +325,96 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void report(enum kind k, const char *access, const char *order,
-		   struct result *r)
+static void report(struct kind *k, enum access a)
 {
+	const char *name = opt.hugepage ? access_row[a].huge_name :
+					  access_row[a].name;
+	struct result *r = &k->res[a];
 	size_t pages = opt.size / pg;
-	double ns, fl;
+	char path[256];
+	double v, fl;
 
-	if (!r->n)
+	if (!r->n || !name)
 		return;
-	ns = median(r->ns, r->n);
+	v = median(r->v, r->n);
 	fl = median(r->faults, r->n);
-	printf("%-18s %-12s %-5s %6zu %9.1f ns/page %7.4f faults/page\n",
-	       kind_name[k], access, order, pages, ns, fl);
-	fprintf(csv, "%s,%s,%s,1,%zu,%ld,-,%.1f,%.1f,%.1f,%.5f,0,%.1f\n",
-		kind_name[k], access, order, pages, read_long(FA_BYTES), ns,
-		r->ns[0], r->ns[r->n - 1], fl, ns);
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", k->bdi);
+	printf("%-18s %-15s %-5s %6zu %9.1f %s %7.5f faults/page\n",
+	       k->name, name, access_row[a].order, pages, v,
+	       a == A_ONE_BYTE ? "bytes/write" : "ns/page", fl);
+	fprintf(csv, "%s,%s,%s,1,%zu,%ld,%ld,%.1f,%.1f,%.1f,%.5f,0,%.1f\n",
+		k->name, name, access_row[a].order, pages, read_long(FA_BYTES),
+		read_long(path), v, r->v[0], r->v[r->n - 1], fl, v);
 	fflush(csv);
 	fflush(stdout);
 }
 
-/* Caches dropped, a fresh mapping, one load per page. */
-static void cold_read(int fd, struct result *r, int random)
+/* "MAJ:MIN" of a block device, into @buf. */
+static void dev_name(dev_t dev, char *buf, size_t len)
 {
-	size_t n = opt.size / pg, i, *o = order_of(n, random);
-	unsigned long sum = 0;
-	double t0;
-	long f0;
-	char *p;
-
-	drop_caches();
-	p = mmap(NULL, opt.size, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap");
-	f0 = faults_now();
-	t0 = now_ns();
-	for (i = 0; i < n; i++)
-		sum += __atomic_load_n(&p[o[i] * pg], __ATOMIC_RELAXED);
-	r->ns[r->n] = (now_ns() - t0) / n;
-	r->faults[r->n] = (double)(faults_now() - f0) / n;
-	r->n++;
-	rng ^= sum & 1;
-	munmap(p, opt.size);
-	free(o);
+	snprintf(buf, len, "%u:%u", major(dev), minor(dev));
 }
 
-/* Every page of a cached mapping dirtied, then the fsync() timed. */
-static void writeback(int fd, struct result *r, int rep)
+/*
+ * Open what @k measures and find its bdi and its disk: the store's own
+ * bdi and the device behind it (module parameter backing=), or the
+ * filesystem's (the block device it is mounted from).
+ */
+static void kind_open(struct kind *k)
 {
-	size_t n = opt.size / pg, i;
-	double t0;
-	char *p;
+	char devname[32], backing[256];
+	struct stat st;
 
-	p = mmap(NULL, opt.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap");
-	for (i = 0; i < n; i++)
-		__atomic_store_n(&p[i * pg], (char)(rep + i), __ATOMIC_RELAXED);
-	t0 = now_ns();
-	if (fsync(fd))
-		die("fsync");
-	r->ns[r->n] = (now_ns() - t0) / n;
-	r->faults[r->n] = 0;
-	r->n++;
-	munmap(p, opt.size);
+	if (!strcmp(k->path, DEV_PATH)) {
+		k->fd = open(DEV_PATH, O_RDWR);
+		read_line(BDI_NAME, k->bdi, sizeof(k->bdi));
+		read_line(BACKING_PARAM, backing, sizeof(backing));
+		if (k->fd < 0 || !k->bdi[0] || stat(backing, &st))
+			die("faultdemo with backing=");
+		dev_name(st.st_rdev, devname, sizeof(devname));
+	} else {
+		k->fd = open(k->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (k->fd < 0 || fstat(k->fd, &st))
+			die(k->path);
+		k->created = 1;
+		dev_name(st.st_dev, devname, sizeof(devname));
+		snprintf(k->bdi, sizeof(k->bdi), "%s", devname);
+	}
+	snprintf(k->disk_stat, sizeof(k->disk_stat), "/sys/dev/block/%s/stat",
+		 devname);
+}
+
+/*
+ * Each bdi its share of the dirty thresholds up front, and thresholds far
+ * above the dirtied size: writeback then starts at fsync(), not before,
+ * for every kind alike.
+ */
+static void bdi_min_ratio(const char *bdi)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/min_ratio", bdi);
+	if (write_str(path, "20"))
+		fprintf(stderr, "# cannot set %s\n", path);
+}
+
+/* One repetition of every access on @k. */
+static void run_rep(struct kind *k, int rep)
+{
+	if (!opt.hugepage)
+		read_pages(k, A_COLD_RAND, 1, 1);
+	read_pages(k, A_COLD_SEQ, 1, 0);
+	read_pages(k, A_WARM, 0, 0);
+	if (opt.hugepage)
+		return;
+	write_pages(k, rep);
+	one_byte_writes(k, rep);
 }
 
 static void usage_exit(void)
 {
 	fprintf(stderr, "%s\n",
-		"usage: backing_bench --csv FILE --ext4-dir DIR [--size BYTES] [--reps N]");
+		"usage: backing_bench --csv FILE [--size BYTES] [--reps N] [--hugepage] KIND=PATH...");
 	exit(2);
 }
 
@@ -245,24 +422,18 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "csv", required_argument, NULL, 'c' },
-		{ "ext4-dir", required_argument, NULL, 'e' },
 		{ "size", required_argument, NULL, 's' },
 		{ "reps", required_argument, NULL, 'r' },
+		{ "hugepage", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct result cold[K_NR][2] = { 0 }, wb[K_NR] = { 0 };
-	char path[4096], bdi[64] = "", ext4_bdi[64];
-	int fd[K_NR], c, i, k, rep, random;
-	struct stat st;
-	char *end;
+	int c, i, k, rep;
+	char *end, *eq;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opt.csv = optarg;
-			break;
-		case 'e':
-			opt.ext4_dir = optarg;
 			break;
 		case 's':
 			opt.size = strtoul(optarg, &end, 0);
@@ -274,60 +445,56 @@ int main(int argc, char **argv)
 		case 'r':
 			opt.reps = atoi(optarg);
 			break;
+		case 'H':
+			opt.hugepage = 1;
+			break;
 		default:
 			usage_exit();
 		}
 	}
-	if (!opt.csv || !opt.ext4_dir || opt.reps < 1 || opt.reps > MAX_REPS ||
-	    !opt.size || opt.size % MIB)
+	for (; optind < argc && nkinds < MAX_KINDS; optind++) {
+		eq = strchr(argv[optind], '=');
+		if (!eq || eq == argv[optind] || !eq[1])
+			usage_exit();
+		*eq = '\0';
+		kinds[nkinds].name = argv[optind];
+		kinds[nkinds++].path = eq + 1;
+	}
+	if (!opt.csv || !nkinds || optind < argc || opt.reps < 1 ||
+	    opt.reps > MAX_REPS || !opt.size || opt.size % ONE_BYTE_STRIDE)
 		usage_exit();
 	pg = sysconf(_SC_PAGESIZE);
 	csv = fopen(opt.csv, "a");
 	if (!csv)
 		die(opt.csv);
 
-	fd[K_BLOCK] = open(DEV_PATH, O_RDWR);
-	if (fd[K_BLOCK] < 0)
-		die(DEV_PATH);
-	snprintf(path, sizeof(path), "%s/backing_bench.dat", opt.ext4_dir);
-	fd[K_EXT4] = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd[K_EXT4] < 0 || fstat(fd[K_EXT4], &st))
-		die(path);
-	snprintf(ext4_bdi, sizeof(ext4_bdi), "%u:%u", major(st.st_dev),
-		 minor(st.st_dev));
-	c = open(BDI_NAME, O_RDONLY);
-	if (c < 0 || read(c, bdi, sizeof(bdi) - 1) <= 0)
-		die(BDI_NAME);
-	close(c);
-	bdi[strcspn(bdi, "\n")] = '\0';
-	bdi_min_ratio(bdi);
-	bdi_min_ratio(ext4_bdi);
+	for (k = 0; k < nkinds; k++) {
+		kind_open(&kinds[k]);
+		bdi_min_ratio(kinds[k].bdi);
+	}
 	write_str("/proc/sys/vm/dirty_background_ratio", "50");
 	write_str("/proc/sys/vm/dirty_ratio", "60");
-
-	for (k = 0; k < K_NR; k++)
-		fill(fd[k]);
-	printf("# backing_bench: %zu MiB, %d reps; bdis %s and %s\n",
-	       opt.size / MIB, opt.reps, bdi, ext4_bdi);
+	for (k = 0; k < nkinds; k++)
+		fill(kinds[k].fd);
+	printf("# backing_bench: %zu MiB, %d reps%s\n", opt.size / MIB,
+	       opt.reps, opt.hugepage ? ", MADV_HUGEPAGE" : "");
+	for (k = 0; k < nkinds; k++)
+		printf("#   %s: %s, bdi %s, disk %s\n", kinds[k].name,
+		       kinds[k].path, kinds[k].bdi, kinds[k].disk_stat);
 	/*
-	 * One repetition of each in turn, each kind first every other time,
-	 * so that a slow spell or a drift of the host hits both alike.
+	 * One repetition of each kind in turn, a different one first each
+	 * time, so that a slow spell or a drift of the host hits all alike.
 	 */
 	for (rep = 0; rep < opt.reps; rep++)
-		for (i = 0; i < K_NR; i++) {
-			k = (i + rep) % K_NR;
-			for (random = 0; random < 2; random++)
-				cold_read(fd[k], &cold[k][random], random);
-			writeback(fd[k], &wb[k], rep);
-		}
-	for (k = 0; k < K_NR; k++) {
-		report(k, "cold_read", "seq", &cold[k][0]);
-		report(k, "cold_read", "rand", &cold[k][1]);
-		report(k, "writeback", "seq", &wb[k]);
+		for (i = 0; i < nkinds; i++)
+			run_rep(&kinds[(i + rep) % nkinds], rep);
+	for (k = 0; k < nkinds; k++) {
+		for (i = 0; i < A_NR; i++)
+			report(&kinds[k], i);
+		close(kinds[k].fd);
+		if (kinds[k].created)
+			unlink(kinds[k].path);
 	}
-	close(fd[K_BLOCK]);
-	close(fd[K_EXT4]);
-	unlink(path);
 	fclose(csv);
 	return 0;
 }

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run in the test VM by scripts/bench.sh: load faultdemo, make an ext4
-# filesystem on the first half of the scratch disk, run faultdemo_bench;
-# then reload faultdemo with the second half of the disk behind it and run
-# backing_bench (faultdemo_block against ext4 on the same disk, with
-# $FAULTDEMO_BENCH_BLOCK as its options); with $FAULTDEMO_BENCH_PMD set
-# (faultdemo_bench options, e.g. --size), the main tests of faultdemo at
-# folio_order=9 and of tmpfs with huge pages in between; print the CSV between marker
-# lines (the guest's files vanish with it). FAULTDEMO_BENCH_RAMDISK=1: a
-# RAM disk (brd) instead of the scratch disk.
+# filesystem on the first third of the scratch disk, run faultdemo_bench;
+# with $FAULTDEMO_BENCH_PMD set (faultdemo_bench options, e.g. --size),
+# the main tests of faultdemo at folio_order=9 and of tmpfs with huge
+# pages; with $FAULTDEMO_BENCH_BLOCK set (backing_bench options), xfs on the
+# last third and backing_bench: faultdemo with the middle third behind it
+# at folio_order=0, then at 9 against ext4 and xfs, then the three again
+# with MADV_HUGEPAGE. Prints the CSV between marker lines (the guest's
+# files vanish with it). FAULTDEMO_BENCH_RAMDISK=1: a RAM disk (brd)
+# instead of the scratch disk. FAULTDEMO_BENCH_MAIN=0: backing_bench only.
 #
 # Usage: guest-bench.sh KO BENCH [faultdemo_bench options...]
 set -eu
@@ -34,11 +35,19 @@ if [ "${FAULTDEMO_BENCH_RAMDISK:-0}" = 1 ]; then
 	disk=/dev/ram0
 fi
 if [ -n "$disk" ] && [ -b "$disk" ]; then
-	# two halves of one disk through the same device-mapper layer
+	# three parts of one disk, of one size, through the same
+	# device-mapper layer: ext4, faultdemo's, xfs
 	modprobe dm-mod 2>/dev/null || true
-	half=$(($(cat "/sys/class/block/${disk##*/}/size") / 2))
-	DM_DISABLE_UDEV=1 dmsetup create fdbench-ext4 --table "0 $half linear $disk 0"
-	DM_DISABLE_UDEV=1 dmsetup create fdbench-block --table "0 $half linear $disk $half"
+	part=$(($(cat "/sys/class/block/${disk##*/}/size") / 3 / 8 * 8))
+	DM_DISABLE_UDEV=1 dmsetup create fdbench-ext4 --table "0 $part linear $disk 0"
+	# the store's device as large as the region measured, as each file
+	# is: read-ahead stops at the same end for all
+	bsize=$(printf '%s\n' "${FAULTDEMO_BENCH_BLOCK:-}" | awk '{
+		for (i = 1; i < NF; i++) if ($i == "--size") {
+			v = $(i + 1); m = v ~ /G$/ ? 1024 : 1; sub(/[MG]$/, "", v)
+			print v * m * 2048 } }')
+	DM_DISABLE_UDEV=1 dmsetup create fdbench-block --table "0 ${bsize:-$part} linear $disk $part"
+	DM_DISABLE_UDEV=1 dmsetup create fdbench-xfs --table "0 $part linear $disk $((2 * part))"
 	modprobe ext4 2>/dev/null || true
 	mkfs.ext4 -q -F /dev/mapper/fdbench-ext4
 	mkdir -p "$mnt"
@@ -55,14 +64,18 @@ echo "# kernel command line: $(cat /proc/cmdline)"
 # page cache with nothing behind it, the kernel's own version of ours
 mkdir -p "$mnt.ramfs"
 mount -t ramfs ramfs "$mnt.ramfs"
-# shellcheck disable=SC2086 # ext4 is an option and its argument
-"$bench" --csv "$csv" --ko "$ko" --ko-args "$ko_args" $ext4 \
-	--ramfs-dir "$mnt.ramfs" "$@"
+if [ "${FAULTDEMO_BENCH_MAIN:-1}" = 1 ]; then
+	# shellcheck disable=SC2086 # ext4 is an option and its argument
+	"$bench" --csv "$csv" --ko "$ko" --ko-args "$ko_args" $ext4 \
+		--ramfs-dir "$mnt.ramfs" "$@"
+else
+	echo "kind,access,order,threads,pages,fault_around_bytes,readahead,rep_median_ns_per_page,min,max,faults_per_page,setup_ns,setup_plus_touch_ns_per_page" >"$csv"
+fi
 rmmod faultdemo
 # Large folios: faultdemo with folio_order=9 against tmpfs with huge pages
 # (shmem_enabled=always: memfds get PMD-mapped 2 MiB folios), THP left on.
 # Their rows are renamed faultdemo_pmd and tmpfs_huge.
-if [ -n "${FAULTDEMO_BENCH_PMD:-}" ] &&
+if [ "${FAULTDEMO_BENCH_MAIN:-1}" = 1 ] && [ -n "${FAULTDEMO_BENCH_PMD:-}" ] &&
 	[ -w /sys/kernel/mm/transparent_hugepage/shmem_enabled ]; then
 	pmd_args="$ko_args folio_order=9"
 	# shellcheck disable=SC2086 # a list of module parameters
@@ -77,10 +90,27 @@ if [ -n "${FAULTDEMO_BENCH_PMD:-}" ] &&
 	rmmod faultdemo
 fi
 if [ -n "$ext4" ] && [ -n "${FAULTDEMO_BENCH_BLOCK:-}" ]; then
-	insmod "$ko" backing=/dev/mapper/fdbench-block
-	# shellcheck disable=SC2086 # a list of options
-	"${bench%/*}/backing_bench" --csv "$csv" --ext4-dir "$mnt" $FAULTDEMO_BENCH_BLOCK
+	modprobe xfs 2>/dev/null || true
+	mkfs.xfs -q -f /dev/mapper/fdbench-xfs
+	mkdir -p "$mnt.xfs"
+	mount -t xfs /dev/mapper/fdbench-xfs "$mnt.xfs"
+	block_bench="${bench%/*}/backing_bench --csv $csv $FAULTDEMO_BENCH_BLOCK"
+	fs="ext4_block=$mnt/backing_bench.dat xfs_block=$mnt.xfs/backing_bench.dat"
+	# shellcheck disable=SC2086 # lists of options and kinds
+	if [ -e /sys/kernel/mm/transparent_hugepage/enabled ]; then
+		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=0
+		$block_bench faultdemo_block=/dev/faultdemo
+		rmmod faultdemo
+		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=9
+		$block_bench faultdemo_block9=/dev/faultdemo $fs
+		$block_bench --hugepage faultdemo_block9=/dev/faultdemo $fs
+	else
+		echo "# no transparent huge pages (PREEMPT_RT): folio_order=0 only"
+		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=0
+		$block_bench faultdemo_block=/dev/faultdemo $fs
+	fi
 	rmmod faultdemo
+	umount "$mnt.xfs"
 fi
 echo "@@FAULTDEMO-BENCH-CSV-BEGIN@@"
 cat "$csv"
