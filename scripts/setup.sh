@@ -40,7 +40,7 @@ tools=(build-essential kmod qemu-system-x86 busybox-static cpio xz-utils dmsetup
 	zstd dkms sparse shellcheck stress-ng gnuplot-nox trace-cmd bpftrace graphviz
 	linux-perf bc flex bison libelf-dev libssl-dev rsync man-db groff-base
 	linux-source-6.1 linux-source-6.12 util-linux procps mmdebstrap
-	debian-archive-keyring)
+	debian-archive-keyring xfsprogs e2fsprogs)
 
 apt_updated=0
 apt_update_once() {
