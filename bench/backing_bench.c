@@ -2,8 +2,8 @@
 /*
  * faultdemo with a block device behind it against xfs and ext4 on the
  * same disk. Run by bench/guest-bench.sh in the test VM, with faultdemo
- * loaded with backing=<one part of the scratch disk> and each filesystem
- * on another part of the same size.
+ * loaded with backing=<a part of the scratch disk as large as the region
+ * measured> and each filesystem on another part.
  *
  * Each KIND=PATH argument is one thing to measure: /dev/faultdemo, or a
  * file to create in a mounted filesystem. For each, in this order:
@@ -15,14 +15,18 @@
  *   shared_write seq a fresh shared mapping of that clean cache, one store
  *                    per page (.page_mkwrite or the filesystem's)
  *   writeback seq    the fsync() that writes those pages: ns per page
+ *
+ * With --hugepage every mapping gets MADV_HUGEPAGE and only the sequential
+ * reads are run, as cold_read_huge and warm_read_huge (what a PMD-sized
+ * folio limit does to them), then, in the folios they left (2 MiB where
+ * the kind has them):
+ *
  *   one_byte_write   2M: pwrite() of one byte every 2 MiB of the cached,
  *                    clean file, then fsync(); the value is the bytes the
  *                    disk (its /sys/dev/block/.../stat) wrote per pwrite(),
  *                    not a time
  *
- * With --hugepage every mapping gets MADV_HUGEPAGE and only the reads are
- * run, as cold_read_huge and warm_read_huge: what a PMD-sized folio limit
- * does to a sequential read.
+ * The random order is the same for every kind in a repetition.
  *
  * Rows go to the CSV of faultdemo_bench (same columns): kind, access,
  * order ("seq", "rand" or "2M"), threads (1), pages, fault_around_bytes,
@@ -66,7 +70,7 @@ static const struct {
 	[A_WARM]	 = { "warm_read", "seq", "warm_read_huge" },
 	[A_SHARED_WRITE] = { "shared_write", "seq", NULL },
 	[A_WRITEBACK]	 = { "writeback", "seq", NULL },
-	[A_ONE_BYTE]	 = { "one_byte_write", "2M", NULL },
+	[A_ONE_BYTE]	 = { NULL, "2M", "one_byte_write" },
 };
 
 struct result {
@@ -96,7 +100,7 @@ static struct kind kinds[MAX_KINDS];
 static int nkinds;
 static long pg;
 static FILE *csv;
-static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
+static unsigned long sink;	/* what the loads read: kept, not optimised out */
 
 static void die(const char *what)
 {
@@ -176,8 +180,10 @@ static void drop_caches(void)
 		die(DROP_CACHES);
 }
 
-static size_t *order_of(size_t n, int random)
+/* The pages in order, or shuffled by a generator seeded with @seed. */
+static size_t *order_of(size_t n, int random, unsigned long long seed)
 {
+	unsigned long long rng = 0x9e3779b97f4a7c15ULL ^ seed;
 	size_t *o = malloc(n * sizeof(*o)), i, j, t;
 
 	if (!o)
@@ -235,9 +241,10 @@ static void record(struct result *r, double v, double faults)
  * read-ahead of faults off after many misses) per open file, and a random
  * pass would otherwise decide how the next sequential one reads.
  */
-static void read_pages(struct kind *k, enum access a, int cold, int random)
+static void read_pages(struct kind *k, enum access a, int cold, int random,
+		       int rep)
 {
-	size_t n = opt.size / pg, i, *o = order_of(n, random);
+	size_t n = opt.size / pg, i, *o = order_of(n, random, rep);
 	unsigned long sum = 0;
 	int fd = k->fd;
 	double t0;
@@ -257,7 +264,7 @@ static void read_pages(struct kind *k, enum access a, int cold, int random)
 		sum += __atomic_load_n(&p[o[i] * pg], __ATOMIC_RELAXED);
 	record(&k->res[a], (now_ns() - t0) / n,
 	       (double)(faults_now() - f0) / n);
-	rng ^= sum & 1;
+	sink += sum;
 	munmap(p, opt.size);
 	if (fd != k->fd)
 		close(fd);
@@ -402,13 +409,13 @@ static void bdi_min_ratio(const char *bdi)
 static void run_rep(struct kind *k, int rep)
 {
 	if (!opt.hugepage)
-		read_pages(k, A_COLD_RAND, 1, 1);
-	read_pages(k, A_COLD_SEQ, 1, 0);
-	read_pages(k, A_WARM, 0, 0);
+		read_pages(k, A_COLD_RAND, 1, 1, rep);
+	read_pages(k, A_COLD_SEQ, 1, 0, rep);
+	read_pages(k, A_WARM, 0, 0, rep);
 	if (opt.hugepage)
-		return;
-	write_pages(k, rep);
-	one_byte_writes(k, rep);
+		one_byte_writes(k, rep);
+	else
+		write_pages(k, rep);
 }
 
 static void usage_exit(void)

@@ -6,9 +6,9 @@
 # with $FAULTDEMO_BENCH_PMD set (faultdemo_bench options, e.g. --size),
 # the main tests of faultdemo at folio_order=9 and of tmpfs with huge
 # pages; with $FAULTDEMO_BENCH_BLOCK set (backing_bench options), xfs on the
-# last third and backing_bench: faultdemo with the middle third behind it
-# at folio_order=0, then at 9 against ext4 and xfs, then the three again
-# with MADV_HUGEPAGE. Prints the CSV between marker lines (the guest's
+# last third and backing_bench: faultdemo with the start of the middle
+# third behind it (as large as the region), at folio_order=0 and then at 9,
+# each against ext4 and xfs, then the three again with MADV_HUGEPAGE. Prints the CSV between marker lines (the guest's
 # files vanish with it). FAULTDEMO_BENCH_RAMDISK=1: a RAM disk (brd)
 # instead of the scratch disk. FAULTDEMO_BENCH_MAIN=0: backing_bench only.
 #
@@ -35,17 +35,24 @@ if [ "${FAULTDEMO_BENCH_RAMDISK:-0}" = 1 ]; then
 	disk=/dev/ram0
 fi
 if [ -n "$disk" ] && [ -b "$disk" ]; then
-	# three parts of one disk, of one size, through the same
-	# device-mapper layer: ext4, faultdemo's, xfs
+	# three parts of one disk through the same device-mapper layer:
+	# ext4, faultdemo's, xfs
 	modprobe dm-mod 2>/dev/null || true
 	part=$(($(cat "/sys/class/block/${disk##*/}/size") / 3 / 8 * 8))
 	DM_DISABLE_UDEV=1 dmsetup create fdbench-ext4 --table "0 $part linear $disk 0"
 	# the store's device as large as the region measured, as each file
 	# is: read-ahead stops at the same end for all
+	# (backing_bench's --size N, NM or NG, in sectors)
 	bsize=$(printf '%s\n' "${FAULTDEMO_BENCH_BLOCK:-}" | awk '{
 		for (i = 1; i < NF; i++) if ($i == "--size") {
-			v = $(i + 1); m = v ~ /G$/ ? 1024 : 1; sub(/[MG]$/, "", v)
-			print v * m * 2048 } }')
+			v = $(i + 1); m = 1 / 512
+			if (v ~ /M$/) m = 2048
+			if (v ~ /G$/) m = 2097152
+			sub(/[MG]$/, "", v); printf "%d\n", v * m } }')
+	if [ "${bsize:-0}" -gt "$part" ]; then
+		echo "guest-bench.sh: a block region of $((bsize / 2048)) MiB does not fit a third of the disk ($((part / 2048)) MiB)" >&2
+		exit 2
+	fi
 	DM_DISABLE_UDEV=1 dmsetup create fdbench-block --table "0 ${bsize:-$part} linear $disk $part"
 	DM_DISABLE_UDEV=1 dmsetup create fdbench-xfs --table "0 $part linear $disk $((2 * part))"
 	modprobe ext4 2>/dev/null || true
@@ -99,7 +106,7 @@ if [ -n "$ext4" ] && [ -n "${FAULTDEMO_BENCH_BLOCK:-}" ]; then
 	# shellcheck disable=SC2086 # lists of options and kinds
 	if [ -e /sys/kernel/mm/transparent_hugepage/enabled ]; then
 		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=0
-		$block_bench faultdemo_block=/dev/faultdemo
+		$block_bench faultdemo_block=/dev/faultdemo $fs
 		rmmod faultdemo
 		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=9
 		$block_bench faultdemo_block9=/dev/faultdemo $fs

@@ -59,7 +59,8 @@ esac
 export FAULTDEMO_BENCH_MAIN
 
 fd_kernels "$@"
-command -v gnuplot >/dev/null || fd_die 2 "gnuplot not found: apt-get install gnuplot-nox"
+[ "${FAULTDEMO_BENCH_REPORT_ONLY:-0}" = 1 ] || command -v gnuplot >/dev/null ||
+	fd_die 2 "gnuplot not found: apt-get install gnuplot-nox"
 
 # pngcairo if this gnuplot has it, else libgd's png
 term="png noenhanced size 1000,600"
@@ -124,7 +125,7 @@ bratio() {
 	div "$(bget "$1" "$2" "$3" "$4" "${6:-8}")" "$(bget "$1" "$5" "$3" "$4" "${6:-8}")"
 }
 
-# bval CSV KIND ACCESS ORDER FIELD: that value, rounded to 5 decimals.
+# bval CSV KIND ACCESS ORDER FIELD: that value, to 6 significant digits.
 bval() {
 	awk -v v="$(bget "$@")" 'BEGIN { if (v != "") printf "%.6g", v }'
 }
@@ -355,7 +356,7 @@ report() {
 	# per-block dirty state came with 6.6: before, a dirty folio is
 	# written whole, by the store as by xfs
 	if kver_ge 6.6; then
-		line "bytes written per one-byte write(), block9" 4096 \
+		line "bytes written per one-byte write() in a 2 MiB folio, block9" 4096 \
 			"$(bval "$t" $b9 one_byte_write 2M 8)" "$(bval "$i" $b9 one_byte_write 2M 8)"
 	else
 		line "bytes per one-byte write(), block9 / xfs's (before 6.6)" 1.0 \
@@ -420,7 +421,7 @@ guest_bench() {
 }
 
 start=$SECONDS
-make -s -C bench
+[ "${FAULTDEMO_BENCH_REPORT_ONLY:-0}" = 1 ] || make -s -C bench
 summary=()
 for kver in "${FD_KERNELS[@]}"; do
 	out=$FAULTDEMO_CACHE/build/bench-$kver

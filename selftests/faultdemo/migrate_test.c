@@ -731,8 +731,9 @@ FIXTURE_SETUP(offline)
 FIXTURE_TEARDOWN(offline)
 {
 	/* the block back, in the zone it came from */
-	if (self->block >= 0 && memory_block_set(self->block, "online_movable"))
-		memory_block_set(self->block, "online");
+	if (self->block >= 0 && memory_block_set(self->block, "online_movable") &&
+	    memory_block_set(self->block, "online"))
+		TH_LOG("memory%ld stays offline", self->block);
 	if (self->numa_balancing >= 0)
 		fdemo_sysctl_set("kernel/numa_balancing", self->numa_balancing);
 	if (self->p != MAP_FAILED)
