@@ -102,11 +102,14 @@ if [ -n "$ext4" ] && [ -n "${FAULTDEMO_BENCH_BLOCK:-}" ]; then
 	mkdir -p "$mnt.xfs"
 	mount -t xfs /dev/mapper/fdbench-xfs "$mnt.xfs"
 	block_bench="${bench%/*}/backing_bench --csv $csv $FAULTDEMO_BENCH_BLOCK"
+	# the filesystems' rows of the order-0 run are *_r0: each ratio
+	# divides rows of one run
 	fs="ext4_block=$mnt/backing_bench.dat xfs_block=$mnt.xfs/backing_bench.dat"
+	fs0="ext4_block_r0=$mnt/backing_bench.dat xfs_block_r0=$mnt.xfs/backing_bench.dat"
 	# shellcheck disable=SC2086 # lists of options and kinds
 	if [ -e /sys/kernel/mm/transparent_hugepage/enabled ]; then
 		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=0
-		$block_bench faultdemo_block=/dev/faultdemo $fs
+		$block_bench faultdemo_block=/dev/faultdemo $fs0
 		rmmod faultdemo
 		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=9
 		$block_bench faultdemo_block9=/dev/faultdemo $fs
@@ -114,7 +117,7 @@ if [ -n "$ext4" ] && [ -n "${FAULTDEMO_BENCH_BLOCK:-}" ]; then
 	else
 		echo "# no transparent huge pages (PREEMPT_RT): folio_order=0 only"
 		insmod "$ko" backing=/dev/mapper/fdbench-block folio_order=0
-		$block_bench faultdemo_block=/dev/faultdemo $fs
+		$block_bench faultdemo_block=/dev/faultdemo $fs0
 	fi
 	rmmod faultdemo
 	umount "$mnt.xfs"

@@ -333,10 +333,11 @@ report() {
 	# ext4 caches large folios from 6.16 on (not on PREEMPT_RT: no THP),
 	# xfs on every kernel here: each is compared with the store at the
 	# same folio limit
-	local b9=faultdemo_block9 be=faultdemo_block eo=0 m=0.00197
+	# rows of the order-0 run: faultdemo_block, ext4_block_r0, xfs_block_r0
+	local b9=faultdemo_block9 be=faultdemo_block e=ext4_block_r0 eo=0 m=0.00197
 	if [ -n "$(bget "$t" "$b9" cold_read seq 8)" ] &&
 		kver_ge 6.16; then
-		be=$b9 eo=9
+		be=$b9 e=ext4_block eo=9
 	fi
 	echo "# with a disk behind the page cache (backing=), against xfs and ext4 on parts of the"
 	echo "# same disk (timed: the VM's virtio disk, median of $block_reps runs; instr: the RAM disk);"
@@ -344,7 +345,7 @@ report() {
 	line "block9 cold seq read / xfs (ns/page)" 1.0 \
 		"$(bratio "$t" $b9 cold_read seq xfs_block)" "$(bratio "$i" $b9 cold_read seq xfs_block)"
 	line "block (order $eo, ext4's limit) cold seq read / ext4" 1.0 \
-		"$(bratio "$t" $be cold_read seq ext4_block)" "$(bratio "$i" $be cold_read seq ext4_block)"
+		"$(bratio "$t" $be cold_read seq $e)" "$(bratio "$i" $be cold_read seq $e)"
 	line "faults/page, block9 huge cold seq read (1/512 + 1%)" $m \
 		"$(bval "$t" $b9 cold_read_huge seq 11)" "$(bval "$i" $b9 cold_read_huge seq 11)"
 	line "faults/page, block9 huge warm seq read (1/512 + 1%)" $m \
@@ -375,11 +376,14 @@ report() {
 	line "block9 shared first write / xfs (ns/page)" - \
 		"$(bratio "$t" $b9 shared_write seq xfs_block)" "$(bratio "$i" $b9 shared_write seq xfs_block)"
 	line "block (order 0) cold seq read / ext4 (ns/page)" - \
-		"$(bratio "$t" faultdemo_block cold_read seq ext4_block)" \
-		"$(bratio "$i" faultdemo_block cold_read seq ext4_block)"
+		"$(bratio "$t" faultdemo_block cold_read seq ext4_block_r0)" \
+		"$(bratio "$i" faultdemo_block cold_read seq ext4_block_r0)"
 	line "block (order 0) cold random read / ext4 (ns/page)" - \
-		"$(bratio "$t" faultdemo_block cold_read rand ext4_block)" \
-		"$(bratio "$i" faultdemo_block cold_read rand ext4_block)"
+		"$(bratio "$t" faultdemo_block cold_read rand ext4_block_r0)" \
+		"$(bratio "$i" faultdemo_block cold_read rand ext4_block_r0)"
+	line "block (order 0) cold seq read / xfs (ns/page)" - \
+		"$(bratio "$t" faultdemo_block cold_read seq xfs_block_r0)" \
+		"$(bratio "$i" faultdemo_block cold_read seq xfs_block_r0)"
 	line "bytes per one-byte write(), xfs (its log included)" - \
 		"$(bval "$t" xfs_block one_byte_write 2M 8)" "$(bval "$i" xfs_block one_byte_write 2M 8)"
 	line "bytes per one-byte write(), ext4 (its journal included)" - \
