@@ -125,9 +125,13 @@ bratio() {
 	div "$(bget "$1" "$2" "$3" "$4" "${6:-8}")" "$(bget "$1" "$5" "$3" "$4" "${6:-8}")"
 }
 
-# bval CSV KIND ACCESS ORDER FIELD: that value, to 6 significant digits.
+# bval CSV KIND ACCESS ORDER FIELD: that value, to 6 significant digits
+# (a whole number from 1000 on).
 bval() {
-	awk -v v="$(bget "$@")" 'BEGIN { if (v != "") printf "%.6g", v }'
+	awk -v v="$(bget "$@")" 'BEGIN {
+		if (v == "") exit
+		f = v + 0 >= 1000 ? "%.0f" : "%.6g"
+		printf f, v }'
 }
 
 # mibs CSV KIND: writeback MiB/s of KIND (page size over ns/page).
@@ -357,7 +361,7 @@ report() {
 	# per-block dirty state came with 6.6: before, a dirty folio is
 	# written whole, by the store as by xfs
 	if kver_ge 6.6; then
-		line "bytes written per one-byte write() in a 2 MiB folio, block9" 4096 \
+		line "bytes per one-byte write() into a 2 MiB folio, block9" 4096 \
 			"$(bval "$t" $b9 one_byte_write 2M 8)" "$(bval "$i" $b9 one_byte_write 2M 8)"
 	else
 		line "bytes per one-byte write(), block9 / xfs's (before 6.6)" 1.0 \
