@@ -79,6 +79,7 @@ TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
 	long long mem = fdemo_meminfo_kb("MemTotal") * 1024LL;
 	const char *disk = fdemo_disk();
 	long long oom0, bytes;
+	long pmd_folios = 0;
 	struct fdemo_stats s0, s1;
 	struct faultdemo_geometry g;
 	__u64 seed = fdemo_seed(), off;
@@ -123,24 +124,34 @@ TEST_F_TIMEOUT(large, every_byte_survives_a_device_4x_ram, 900)
 		ASSERT_EQ(0, munmap(p, len));
 	}
 
-	/* read every byte back through new mappings */
+	/*
+	 * Read every byte back through new mappings. At order 9, what each
+	 * mapping read is cached in 2 MiB folios where memory allowed them:
+	 * the most seen after a chunk must not be 0. The memory the write
+	 * pass left in pieces is compacted first (read-ahead's large
+	 * allocations do not compact: with nothing of 2 MiB free they fall
+	 * back to small folios, seen on 6.1).
+	 */
+	if (variant->order)
+		fdemo_sysctl_set("vm/compact_memory", 1);
 	for (off = 0; off < g.size; off += CHUNK) {
 		size_t len = g.size - off < CHUNK ? g.size - off : CHUNK;
+		long counts[10];
 		__u64 *p;
 
 		p = map_chunk(fd, len, PROT_READ, off, variant->order);
 		ASSERT_NE(MAP_FAILED, p);
 		bad += bad_words(p, off, len, seed);
 		ASSERT_EQ(0, munmap(p, len));
+		if (variant->order && !fdemo_folios_cached(counts) &&
+		    counts[9] > pmd_folios)
+			pmd_folios = counts[9];
 	}
 	EXPECT_EQ(0, bad) TH_LOG("words wrong through mmap");
 	if (variant->order) {
-		long counts[10];
-
-		/* what the last mappings read is still cached, in 2 MiB folios */
-		ASSERT_EQ(0, fdemo_folios_cached(counts));
-		TH_LOG("order-9 folios cached after the mmap pass: %ld", counts[9]);
-		EXPECT_LT(0, counts[9]);
+		TH_LOG("order-9 folios cached after a chunk of the mmap pass: at most %ld",
+		       pmd_folios);
+		EXPECT_LT(0, pmd_folios);
 	}
 
 	/* and through read() */
