@@ -278,7 +278,7 @@ for kver in "${parallel[@]}"; do
 	FAULTDEMO_STRESS_SECONDS=300 FAULTDEMO_STRESS_OPS=170000 \
 		FAULTDEMO_STRESS_MIN_OPS=1000000 \
 		run_vm "$build/vm-$kver-parallel.out" --tcg-thread multi \
-		--numa 2 --disk 256M --append movablecore=50% -- \
+		--numa 2 --disk 384M --append movablecore=50% -- \
 		"$here/guest-check.sh" "$build/$kver/faultdemo.ko" "$tests" \
 		concurrency_test stress_test migrate_test
 	stage_time "$kver: races in true parallel, two NUMA nodes" "$t"
