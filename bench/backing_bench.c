@@ -354,7 +354,7 @@ static void report(struct kind *k, enum access a)
 	printf("%-18s %-15s %-5s %6zu %9.1f %s %7.5f faults/page\n",
 	       k->name, name, access_row[a].order, pages, v,
 	       a == A_ONE_BYTE ? "bytes/write" : "ns/page", fl);
-	fprintf(csv, "%s,%s,%s,1,%zu,%ld,%ld,%.1f,%.1f,%.1f,%.5f,0,%.1f\n",
+	fprintf(csv, "%s,%s,%s,1,%zu,%ld,%ld,%.3f,%.3f,%.3f,%.5f,0,%.3f\n",
 		k->name, name, access_row[a].order, pages, read_long(FA_BYTES),
 		read_long(path), v, r->v[0], r->v[r->n - 1], fl, v);
 	fflush(csv);

@@ -669,7 +669,7 @@ static void report(const char *kind, const char *access, const char *order,
 	printf("%-18s %-18s %-8s %3d %6zu %7ld %3s %9.1f %9.1f %9.1f %7.4f %10.0f %9.1f\n",
 	       kind, access, order, threads, pages, fab, ra, med_ns, ns[0],
 	       ns[n - 1], med_fl, med_su, med_tot);
-	fprintf(csv, "%s,%s,%s,%d,%zu,%ld,%s,%.1f,%.1f,%.1f,%.5f,%.0f,%.1f\n",
+	fprintf(csv, "%s,%s,%s,%d,%zu,%ld,%s,%.3f,%.3f,%.3f,%.5f,%.0f,%.3f\n",
 		kind, access, order, threads, pages, fab, ra, med_ns, ns[0],
 		ns[n - 1], med_fl, med_su, med_tot);
 	fflush(csv);
