@@ -51,14 +51,27 @@
 #endif
 
 /*
- * filemap_get_folio() returns NULL on a miss up to 6.3 and ERR_PTR(-ENOENT)
- * from 6.4 on ("mm: return an ERR_PTR from __filemap_get_folio").
- * faultdemo_filemap_get_folio() returns NULL on a miss on every kernel.
+ * filemap_get_folio() and filemap_lock_folio() return NULL on a miss up to
+ * 6.3 and ERR_PTR(-ENOENT) from 6.4 on ("mm: return an ERR_PTR from
+ * __filemap_get_folio"). The faultdemo_ versions return NULL on a miss on
+ * every kernel.
  */
 static inline struct folio *
 faultdemo_filemap_get_folio(struct address_space *mapping, pgoff_t index)
 {
 	struct folio *folio = filemap_get_folio(mapping, index);
+
+#if FAULTDEMO_KERNEL_GE(6, 4, 0)
+	if (IS_ERR(folio))
+		return NULL;
+#endif
+	return folio;
+}
+
+static inline struct folio *
+faultdemo_filemap_lock_folio(struct address_space *mapping, pgoff_t index)
+{
+	struct folio *folio = filemap_lock_folio(mapping, index);
 
 #if FAULTDEMO_KERNEL_GE(6, 4, 0)
 	if (IS_ERR(folio))
@@ -513,28 +526,30 @@ static inline void faultdemo_mapping_set_folio_order(struct address_space *mappi
 
 /*
  * Whether finish_fault() will map the folio that .fault just handed out
- * (vmf->page, locked) with one PMD, through do_set_pmd(). The core gives
- * no sign afterwards, so the counter of PMD mappings made by .fault
- * repeats its conditions: not a private write (that maps a copy), an
- * empty PMD, a PMD-sized folio, and a VMA that covers the 2 MiB around
- * the address with vm_pgoff congruent to it (transhuge_vma_suitable(),
- * thp_vma_suitable_order() from 6.8). From 6.12 do_set_pmd() also gives
- * up for VM_NOHUGEPAGE and PR_SET_THP_DISABLE ("mm: don't install PMD
- * mappings when THPs are disabled by the hw/process/vma"); 6.1 maps such
- * a VMA by PMD all the same. Not foreseen, so counted although no PMD is
- * made: a concurrent fault filling the PMD first, a hardware-poisoned
- * page in the folio, a .page_mkwrite that returns VM_FAULT_NOPAGE, THP
- * disabled by the hardware (thp_disabled_by_hw() reads a variable that is
- * not exported; x86-64 always has PMDs). (A folio crossing i_size, which
- * 6.12 also refuses, never exists in the store.)
+ * (@folio, locked, holding vmf->page) with one PMD, through do_set_pmd().
+ * The core gives no sign afterwards, so the counter of PMD mappings made
+ * by .fault repeats its conditions: not a private write (that maps a
+ * copy), an empty PMD, a PMD-sized folio, and a VMA that covers the 2 MiB
+ * around the address with vm_pgoff congruent to it
+ * (transhuge_vma_suitable(), thp_vma_suitable_order() from 6.8). From 6.12
+ * do_set_pmd() also gives up for VM_NOHUGEPAGE and PR_SET_THP_DISABLE
+ * ("mm: don't install PMD mappings when THPs are disabled by the
+ * hw/process/vma"); 6.1 maps such a VMA by PMD all the same. Not foreseen,
+ * so counted although no PMD is made: a concurrent fault filling the PMD
+ * first, a hardware-poisoned page in the folio, a .page_mkwrite that
+ * returns VM_FAULT_NOPAGE, THP disabled by the hardware
+ * (thp_disabled_by_hw() reads a variable that is not exported; x86-64
+ * always has PMDs). (A folio crossing i_size, which 6.12 also refuses,
+ * never exists in the store.)
  */
-static inline bool faultdemo_fault_maps_pmd(struct vm_fault *vmf)
+static inline bool faultdemo_fault_maps_pmd(struct vm_fault *vmf,
+					    struct folio *folio)
 {
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long haddr = vmf->address & HPAGE_PMD_MASK;
 
-	if (folio_order(page_folio(vmf->page)) != HPAGE_PMD_ORDER ||
+	if (folio_order(folio) != HPAGE_PMD_ORDER ||
 	    vmf->cow_page || !pmd_none(READ_ONCE(*vmf->pmd)))
 		return false;
 #if FAULTDEMO_KERNEL_GE(6, 18, 0)

@@ -203,7 +203,6 @@ static inline const struct faultdemo_backend *faultdemo_backend(void)
 
 int faultdemo_cache_init(const struct faultdemo_backend *backend);
 void faultdemo_cache_exit(void);
-struct folio *faultdemo_cache_lock_cached(pgoff_t index);
 void faultdemo_cache_count_folios(unsigned long *count, unsigned int nr);
 const char *faultdemo_cache_bdi_name(void);
 

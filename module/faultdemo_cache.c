@@ -225,35 +225,6 @@ void faultdemo_cache_exit(void)
 }
 
 /**
- * faultdemo_cache_lock_cached() - look up a cached folio and lock it
- * @index: page offset in the data area
- *
- * Needs no invalidate_lock: the ->mapping check under the folio lock is
- * what makes a hit safe against a folio leaving the cache meanwhile.
- *
- * Context: process context, may sleep (folio lock).
- * Return: the folio at @index, locked and with a reference, or NULL on a
- * miss.
- */
-struct folio *faultdemo_cache_lock_cached(pgoff_t index)
-{
-	struct address_space *mapping = faultdemo_mapping();
-	struct folio *folio;
-
-	for (;;) {
-		folio = faultdemo_filemap_get_folio(mapping, index);
-		if (!folio)
-			return NULL;
-		folio_lock(folio);
-		if (likely(folio->mapping == mapping))
-			return folio;
-		/* Removed from the cache while we waited? Look again. */
-		folio_unlock(folio);
-		folio_put(folio);
-	}
-}
-
-/**
  * faultdemo_cache_count_folios() - count the cached folios by order
  * @count:	one counter per order, zeroed by the caller
  * @nr:		entries in @count; larger orders are counted in the last

@@ -178,13 +178,18 @@ static void faultdemo_ram_readahead(struct address_space *mapping,
 }
 
 /*
- * The cached folio at @index, locked. Whoever inserted it (us, or
- * filemap_read() through ->read_folio) made it uptodate before unlocking it.
- * Should that ever fail, read it as the RAM store reads: as zeroes.
+ * The cached folio at @index, locked and with a reference, or NULL on a
+ * miss. Needs no invalidate_lock: filemap_lock_folio() checks ->mapping
+ * again under the folio lock, which makes a hit safe against the folio
+ * leaving the cache meanwhile. Whoever inserted it (us, or filemap_read()
+ * through ->read_folio) made it uptodate before unlocking it. Should that
+ * ever fail, read it as the RAM store reads: as zeroes. Inline: it is
+ * the whole of a fault on a cached page (faultdemo_ram_get_locked()).
  */
-static struct folio *faultdemo_ram_lock_cached(pgoff_t index)
+static __always_inline struct folio *faultdemo_ram_lock_cached(pgoff_t index)
 {
-	struct folio *folio = faultdemo_cache_lock_cached(index);
+	struct folio *folio = faultdemo_filemap_lock_folio(faultdemo_mapping(),
+							   index);
 
 	if (folio && WARN_ON_ONCE(!folio_test_uptodate(folio))) {
 		folio_zero_range(folio, 0, folio_size(folio));
@@ -243,25 +248,21 @@ static struct folio *faultdemo_ram_find_or_create(struct address_space *mapping,
 }
 
 /*
- * The folio at @index, locked, created on a miss under the
- * invalidate_lock held shared, as filemap_fault() does: faults, read()
- * and write() create folios concurrently and resolve races with -EEXIST,
- * while anything that removes folios from the cache would take it
- * exclusive (nothing does: i_size never changes). A hit needs no
- * invalidate_lock: every fault on a cached page would otherwise bounce
- * the rwsem's cache line between CPUs. @readahead pages after @index are
- * inserted first, so that no folio lock is held while allocating them.
+ * The miss of faultdemo_ram_get_locked(): the folio at @index created
+ * under the invalidate_lock held shared, as filemap_fault() does: faults,
+ * read() and write() create folios concurrently and resolve races with
+ * -EEXIST, while anything that removes folios from the cache would take
+ * it exclusive (nothing does: i_size never changes). @readahead pages
+ * after @index are inserted first, so that no folio lock is held while
+ * allocating them.
  */
-static struct folio *faultdemo_ram_get_locked(pgoff_t index, gfp_t gfp,
-					      unsigned int readahead)
+static noinline struct folio *faultdemo_ram_create_locked(pgoff_t index,
+							  gfp_t gfp,
+							  unsigned int readahead)
 {
 	struct address_space *mapping = faultdemo_mapping();
 	struct folio *folio;
 	unsigned int order;
-
-	folio = faultdemo_ram_lock_cached(index);
-	if (folio)
-		return folio;
 
 	filemap_invalidate_lock_shared(mapping);
 	if (readahead) {
@@ -275,6 +276,22 @@ static struct folio *faultdemo_ram_get_locked(pgoff_t index, gfp_t gfp,
 	folio = faultdemo_ram_find_or_create(mapping, index, gfp);
 	filemap_invalidate_unlock_shared(mapping);
 	return folio;
+}
+
+/*
+ * The folio at @index, locked and with a reference, created on a miss
+ * (faultdemo_ram_create_locked()), or an ERR_PTR. A hit takes no
+ * invalidate_lock: every fault on a cached page would otherwise bounce
+ * the rwsem's cache line between CPUs.
+ */
+static __always_inline struct folio *
+faultdemo_ram_get_locked(pgoff_t index, gfp_t gfp, unsigned int readahead)
+{
+	struct folio *folio = faultdemo_ram_lock_cached(index);
+
+	if (likely(folio))
+		return folio;
+	return faultdemo_ram_create_locked(index, gfp, readahead);
 }
 
 /*

@@ -90,9 +90,11 @@ static vm_fault_t faultdemo_fault(struct vm_fault *vmf)
 	if (ret & VM_FAULT_RETRY)
 		faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_RETRY);
 	/* locked: its order cannot change under us (no split) */
-	if ((ret & VM_FAULT_LOCKED) && folio_test_large(page_folio(vmf->page))) {
-		order = folio_order(page_folio(vmf->page));
-		pmd = faultdemo_fault_maps_pmd(vmf);
+	if (ret & VM_FAULT_LOCKED) {
+		struct folio *folio = page_folio(vmf->page);
+
+		order = folio_order(folio);
+		pmd = faultdemo_fault_maps_pmd(vmf, folio);
 		if (pmd)
 			faultdemo_stat_inc(FAULTDEMO_STAT_FAULT_PMD);
 	}
@@ -123,14 +125,17 @@ out:
 static vm_fault_t faultdemo_map_pages(struct vm_fault *vmf,
 				      pgoff_t start_pgoff, pgoff_t end_pgoff)
 {
-	/* with one-page folios nothing maps a PMD: spare the reads */
-	bool pmd = faultdemo_folio_order && pmd_none(READ_ONCE(*vmf->pmd));
 	vm_fault_t ret;
+	bool pmd;
 
 	faultdemo_stat_inc(FAULTDEMO_STAT_MAP_PAGES);
 	ret = filemap_map_pages(vmf, start_pgoff, end_pgoff);
-	/* an empty PMD that now maps a folio: filemap_map_pmd() did it */
-	pmd = pmd && pmd_trans_huge(READ_ONCE(*vmf->pmd));
+	/*
+	 * The PMD was empty or a page table (a PMD mapping would not have
+	 * come here); one that maps a folio now was made by
+	 * filemap_map_pmd(). With one-page folios none is: spare the read.
+	 */
+	pmd = faultdemo_folio_order && pmd_trans_huge(READ_ONCE(*vmf->pmd));
 	if (pmd)
 		faultdemo_stat_inc(FAULTDEMO_STAT_MAP_PAGES_PMD);
 	trace_faultdemo_map_pages(start_pgoff, end_pgoff, pmd, ret);
