@@ -282,7 +282,7 @@ plots() {
 # (instructions.csv); then the kernel's own ratios on the same paths.
 report() {
 	local t=$1/results.csv i=$1/instructions.csv isz
-	isz=$(sed -n 's/^# region \([0-9]* MiB\) .*/\1/p' "$1/icount.log" 2>/dev/null || true)
+	isz=$(sed -n 's/^# region \([0-9]* MiB\) .*/\1/p' "$1/icount.log" 2>/dev/null | head -n 1 || true)
 	if [ "$FAULTDEMO_BENCH_MAIN" = 1 ]; then
 		echo "# key ratios on $kver: readahead $(csv_get "$t" faultdemo cold_read seq 7), fault_around_bytes $(csv_get "$t" faultdemo warm_read seq 6)"
 		echo "#   timed: median ns/page of $reps runs over $size (per page touched)"
