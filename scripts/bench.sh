@@ -441,7 +441,7 @@ start=$SECONDS
 [ "${FAULTDEMO_BENCH_REPORT_ONLY:-0}" = 1 ] || make -s -C bench
 summary=()
 for kver in "${FD_KERNELS[@]}"; do
-	out=$FAULTDEMO_CACHE/build/bench-$kver
+	out=$FD_BUILD/bench-$kver
 	res=$FAULTDEMO_CACHE/bench/$kver
 	if [ "${FAULTDEMO_BENCH_REPORT_ONLY:-0}" = 1 ]; then
 		[ -f "$res/results.csv" ] || fd_die 1 "no results for $kver in $res"

@@ -47,7 +47,7 @@ echo "# stage: debug kernel build (or cache check): $(($(date +%s) - t0))s"
 kver=$(fd_kernel_version debug) || fd_die 1 "no debug kernel after the build"
 
 t0=$(date +%s)
-build=$FAULTDEMO_CACHE/build
+build=$FD_BUILD
 out=$build/$kver
 tests=$build/selftests-debug
 rm -rf "$out" "$tests"

@@ -88,7 +88,7 @@ not_ok() {
 	fail=$((fail + 1))
 }
 
-build=$FAULTDEMO_CACHE/build
+build=$FD_BUILD
 mkdir -p "$build"
 
 for m in "${absent[@]}"; do

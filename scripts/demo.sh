@@ -24,7 +24,7 @@ cd "$top"
 fd_kernels "$@"
 
 for kver in "${FD_KERNELS[@]}"; do
-	out=$FAULTDEMO_CACHE/build/demo-$kver
+	out=$FD_BUILD/demo-$kver
 	ko=$(fd_build_module "$top" "$kver" "$out")
 	cc -O2 -Wall -I include/uapi -o "$out/fault_paths" tools/example/fault_paths.c
 	make -s -C tools/faultdemo

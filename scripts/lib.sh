@@ -8,6 +8,13 @@
 # Kernels, unpacked sources, initramfs images and VM run logs live here,
 # outside the repository.
 FAULTDEMO_CACHE=${FAULTDEMO_CACHE:-/var/cache/faultdemo}
+# What this checkout builds (modules, selftests) and the logs of its runs
+# live in a directory of its own under the cache, named after the
+# checkout's path: two checkouts running make check at once (a clone with a
+# change in it, say) never build, or test, each other's module.
+FD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034 # for the scripts that source this
+FD_BUILD=$FAULTDEMO_CACHE/build/${FD_TOP##*/}-$(printf '%s' "$FD_TOP" | sha256sum | cut -c 1-8)
 # Kernel series the project supports; the newest Debian build of each is
 # used. "6.12-rt" is Debian's PREEMPT_RT flavour of the same 6.12 version.
 FAULTDEMO_SERIES=${FAULTDEMO_SERIES:-"6.1 6.12 6.12-rt 7.3 7.3-rt"}
@@ -239,10 +246,25 @@ fd_build_module() {
 	}
 	mkdir -p "$out" || return 1
 	out=$(cd "$out" && pwd) || return 1
-	# only newer files, so that rebuilds stay incremental
-	cp -ru "$top/Kbuild" "$top/module" "$top/include" "$out/" || return 1
+	fd_sync_sources "$top" "$out" || return 1
 	fd_make_kernel "$kver" "$out" "$@" modules >&2 || return 1
 	printf '%s\n' "$out/faultdemo.ko"
+}
+
+# fd_sync_sources TOP OUT: make OUT's copy of the module's sources (Kbuild,
+# module/, include/) TOP's. A file is copied when its content differs, not
+# when it is newer (another tree's file may be newer and still not this
+# one's), and a source TOP no longer has is removed; a file left alone
+# keeps its date, so that rebuilds stay incremental.
+fd_sync_sources() {
+	local top=$1 out=$2 f
+	while IFS= read -r f; do
+		cmp -s "$top/$f" "$out/$f" && continue
+		mkdir -p "$(dirname "$out/$f")" && cp "$top/$f" "$out/$f" || return 1
+	done < <(cd "$top" && find Kbuild module include -type f)
+	while IFS= read -r f; do
+		[ -e "$top/$f" ] || rm -f "$out/$f" || return 1
+	done < <(cd "$out" && find module include -type f \( -name '*.[ch]' -o -name Kbuild \))
 }
 
 # fd_make_kernel KVER DIR [MAKE-ARGS...]: make -C <KVER's build directory>

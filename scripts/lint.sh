@@ -53,9 +53,9 @@ supported=()
 if [ -f "$FAULTDEMO_CACHE/kernels/supported" ]; then
 	mapfile -t supported <"$FAULTDEMO_CACHE/kernels/supported"
 fi
-mkdir -p "$FAULTDEMO_CACHE/build"
+mkdir -p "$FD_BUILD"
 for kver in "${supported[@]}"; do
-	b=$FAULTDEMO_CACHE/build/lint-$kver
+	b=$FD_BUILD/lint-$kver
 	rm -rf "$b"
 	if fd_build_module "$top" "$kver" "$b" W=1 C=2 >/dev/null 2>"$b.log" &&
 		! grep -qE 'warning:|error:' "$b.log"; then

@@ -45,7 +45,7 @@ done
 fd_kernels "$@"
 kernels=("${FD_KERNELS[@]}")
 
-build=$FAULTDEMO_CACHE/build
+build=$FD_BUILD
 tests=$build/selftests-races
 rm -rf "$tests"
 mkdir -p "$tests"

@@ -4,7 +4,8 @@
 # Tests of scripts/vm-run itself, one "ok"/"not ok" line each: the exit
 # status of the command comes back, bad usage exits 2, a WARN_ON in the
 # guest fails the run, a guest that runs too long is killed, --disk
-# attaches a scratch disk and deletes it afterwards.
+# attaches a scratch disk and deletes it afterwards; and that each
+# checkout builds its own module (scripts/lib.sh).
 #
 # Usage: selftests/vm-run/vm-run-test.sh KVER...
 set -euo pipefail
@@ -93,7 +94,7 @@ for k in "$@"; do
 	# poisoning by default: one boot for both (exit 0 is every other run)
 	expect 7 "exit 7 and page_poison=1 on $kver" "$vmrun" --kernel "$kver" \
 		-- sh -c 'grep -qw page_poison=1 /proc/cmdline && exit 7'
-	out=$FAULTDEMO_CACHE/build/warn_on_load-$kver
+	out=$FD_BUILD/warn_on_load-$kver
 	rm -rf "$out"
 	mkdir -p "$out"
 	cp "$here/Kbuild" "$here/warn_on_load.c" "$out/"
@@ -105,4 +106,32 @@ for k in "$@"; do
 		rc=1
 	fi
 done
+
+# Each checkout builds in a directory of its own, and from its own sources:
+# a file of another tree in the build directory, even a newer one, is
+# replaced, and a source the tree does not have is removed.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/tree/scripts" "$tmp/out/module"
+cp "$top/scripts/lib.sh" "$tmp/tree/scripts/"
+cp -r "$top/Kbuild" "$top/module" "$top/include" "$tmp/tree/"
+# shellcheck disable=SC2016 # expanded by the inner shell
+other=$(bash -c '. "$1/scripts/lib.sh" && echo "$FD_BUILD"' _ "$tmp/tree")
+if [ "$other" != "$FD_BUILD" ]; then
+	echo "ok - lib.sh: each checkout has its own build directory"
+else
+	echo "not ok - lib.sh: two checkouts share $FD_BUILD"
+	rc=1
+fi
+echo '/* another tree */' >"$tmp/out/module/faultdemo_vm.c"
+touch -d '+1 hour' "$tmp/out/module/faultdemo_vm.c"
+echo 'int stale;' >"$tmp/out/module/stale.c"
+if fd_sync_sources "$tmp/tree" "$tmp/out" &&
+	cmp -s "$tmp/tree/module/faultdemo_vm.c" "$tmp/out/module/faultdemo_vm.c" &&
+	[ ! -e "$tmp/out/module/stale.c" ]; then
+	echo "ok - lib.sh: a build directory gets the tree's sources, not newer ones"
+else
+	echo "not ok - lib.sh: a build directory kept another tree's sources"
+	rc=1
+fi
 exit "$rc"
