@@ -56,11 +56,8 @@
  * __filemap_get_folio"). The faultdemo_ versions return NULL on a miss on
  * every kernel.
  */
-static inline struct folio *
-faultdemo_filemap_get_folio(struct address_space *mapping, pgoff_t index)
+static inline struct folio *faultdemo_folio_or_null(struct folio *folio)
 {
-	struct folio *folio = filemap_get_folio(mapping, index);
-
 #if FAULTDEMO_KERNEL_GE(6, 4, 0)
 	if (IS_ERR(folio))
 		return NULL;
@@ -69,15 +66,15 @@ faultdemo_filemap_get_folio(struct address_space *mapping, pgoff_t index)
 }
 
 static inline struct folio *
+faultdemo_filemap_get_folio(struct address_space *mapping, pgoff_t index)
+{
+	return faultdemo_folio_or_null(filemap_get_folio(mapping, index));
+}
+
+static inline struct folio *
 faultdemo_filemap_lock_folio(struct address_space *mapping, pgoff_t index)
 {
-	struct folio *folio = filemap_lock_folio(mapping, index);
-
-#if FAULTDEMO_KERNEL_GE(6, 4, 0)
-	if (IS_ERR(folio))
-		return NULL;
-#endif
-	return folio;
+	return faultdemo_folio_or_null(filemap_lock_folio(mapping, index));
 }
 
 /*
