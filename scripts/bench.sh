@@ -17,8 +17,8 @@
 # Usage: scripts/bench.sh [KVER-OR-SERIES...]   (default: every supported kernel)
 #
 # Results: $FAULTDEMO_CACHE/bench/<kver>/{results.csv,bench.log,*.png}
-# Sizes (the defaults fit both kernels in about 22 minutes under TCG, and
-# roughly 2 more per kernel for the folio_order=9 runs):
+# Sizes (the defaults take about 11 minutes per kernel under TCG: 7 for the
+# timed runs, 4 for the instruction-counted ones):
 #   FAULTDEMO_BENCH_SIZE        main region (default 256M)
 #   FAULTDEMO_BENCH_REPS        repetitions of the main tests (default 3)
 #   FAULTDEMO_BENCH_SWEEP_SIZE  region of the sweeps and scaling (default 256M)
