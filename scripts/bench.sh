@@ -157,14 +157,15 @@ reserved_faults() {
 		if ($11 > m) m = $11; n++ } END { if (n) printf "%.3f", m }' "$1"
 }
 
-# kinds_dat CSV: ns/page (median) of every kind, a line per access and
-# order, a column per kind, for a clustered histogram.
+# kinds_dat CSV COL: ns/page of every kind (column COL: 8 the median, 9
+# the fewest), a line per access and order, a column per kind, for a
+# clustered histogram.
 kinds_dat() {
-	awk -F, 'NR > 1 && $4 == 1 && $2 !~ /sweep/ && ($3 == "seq" || $3 == "rand") {
+	awk -F, -v col="$2" 'NR > 1 && $4 == 1 && $2 !~ /sweep/ && ($3 == "seq" || $3 == "rand") {
 		key = $2 " " $3
 		if (!(key in seen)) { seen[key] = 1; keys[nk++] = key }
 		# populated mappings: mmap() (the population) plus the touch
-		v[key, $1] = $1 ~ /populate/ ? $13 : $8
+		v[key, $1] = $1 ~ /populate/ ? $13 : $col
 	} END {
 		nkind = split("faultdemo tmpfs ramfs ext4 anon anon_populate faultdemo_populate reserved", kinds, " ")
 		printf "access"
@@ -204,13 +205,13 @@ plots() {
 	local dir=$1 csv=$1/results.csv guest=
 
 	grep -q '^# cpu: .*TCG' "$dir/bench.log" && guest=", TCG guest"
-	kinds_dat "$csv" >"$dir/kinds.dat"
+	kinds_dat "$csv" 8 >"$dir/kinds.dat"
 	kinds_plot "$dir/kinds.dat" "$dir/ns_per_page.png" \
 		"ns per page touched, median of the repetitions ($kver$guest)" \
 		"ns/page (log)"
 	echo "  $dir/ns_per_page.png"
 	if [ -f "$dir/instructions.csv" ]; then
-		kinds_dat "$dir/instructions.csv" >"$dir/kinds-instructions.dat"
+		kinds_dat "$dir/instructions.csv" 9 >"$dir/kinds-instructions.dat"
 		kinds_plot "$dir/kinds-instructions.dat" "$dir/instructions_per_page.png" \
 			"guest instructions per page touched, QEMU -icount ($kver)" \
 			"instructions/page (log)"
@@ -281,8 +282,9 @@ plots() {
 # (results.csv) and, if there is one, the instruction-counted run
 # (instructions.csv); then the kernel's own ratios on the same paths.
 report() {
-	local t=$1/results.csv i=$1/instructions.csv isz
+	local t=$1/results.csv i=$1/instructions.csv isz ireps
 	isz=$(sed -n 's/^# region \([0-9]* MiB\) .*/\1/p' "$1/icount.log" 2>/dev/null | head -n 1 || true)
+	ireps=$(sed -n 's/^# region [0-9]* MiB x \([0-9]*\) reps.*/\1/p' "$1/icount.log" 2>/dev/null | head -n 1 || true)
 	if [ "$FAULTDEMO_BENCH_MAIN" = 1 ]; then
 		echo "# key ratios on $kver: readahead $(csv_get "$t" faultdemo cold_read seq 7), fault_around_bytes $(csv_get "$t" faultdemo warm_read seq 6)"
 		echo "#   timed: median ns/page of $reps runs over $size (per page touched)"
@@ -290,8 +292,9 @@ report() {
 		echo "# key ratios on $kver, block-device runs only"
 	fi
 	if [ -f "$i" ]; then
-		echo "#   instr: guest instructions per page under QEMU -icount,${isz:+ the fewest of $icount_reps runs over $isz,} block rows one run over $block_size (deterministic;"
-		echo "#          its disk is a RAM disk, where I/O completes inside submit_bio() and nothing waits)"
+		echo "#   instr: guest instructions per page under QEMU -icount,${isz:+ the fewest of $ireps runs over $isz,} block rows one run over $block_size"
+		echo "#          (repeatable but for interrupts and deferred work, which only add; its disk is a"
+		echo "#          RAM disk, where I/O completes inside submit_bio() and nothing waits)"
 	fi
 	printf '  %-56s %-8s %8s %-4s %8s %-4s\n' "" target timed "" instr ""
 	if [ "$FAULTDEMO_BENCH_MAIN" = 1 ]; then
@@ -351,7 +354,7 @@ report() {
 	# without THP (PREEMPT_RT) the store runs at order 0 only: the lines
 	# against xfs are then the order-0 run's
 	local bx=$b9 x=xfs_block xe=ext4_block lb=block9
-	if [ -z "$(bget "$t" "$b9" cold_read seq 8)" ]; then
+	if grep -q '^# no transparent huge pages' "$1/bench.log" 2>/dev/null; then
 		bx=faultdemo_block x=xfs_block_r0 xe=ext4_block_r0 lb="block (order 0)"
 	elif kver_ge 6.16; then
 		be=$b9 e=ext4_block eo=9
@@ -392,27 +395,31 @@ report() {
 	printf '  %-56s %-8s %8s\n' "writeback MiB/s, $lb / xfs / ext4 (timed)" "" \
 		"$(mibs "$t" $bx)/$(mibs "$t" $x)/$(mibs "$t" $xe)"
 	echo "# for reference, on the same disk:"
-	line "block9 cold seq read faults/page / xfs's" - \
-		"$(bratio "$t" $b9 cold_read seq xfs_block 11)" "$(bratio "$i" $b9 cold_read seq xfs_block 11)"
-	line "block9 huge cold seq read / xfs huge (ns/page)" - \
-		"$(bratio "$t" $b9 cold_read_huge seq xfs_block)" "$(bratio "$i" $b9 cold_read_huge seq xfs_block)"
-	line "block9 warm seq read / xfs (ns/page)" - \
-		"$(bratio "$t" $b9 warm_read seq xfs_block)" "$(bratio "$i" $b9 warm_read seq xfs_block)"
-	line "block9 shared first write / xfs (ns/page)" - \
-		"$(bratio "$t" $b9 shared_write seq xfs_block)" "$(bratio "$i" $b9 shared_write seq xfs_block)"
+	line "$lb cold seq read faults/page / xfs's" - \
+		"$(bratio "$t" $bx cold_read seq $x 11)" "$(bratio "$i" $bx cold_read seq $x 11)"
+	[ "$bx" != "$b9" ] ||
+		line "block9 huge cold seq read / xfs huge (ns/page)" - \
+			"$(bratio "$t" $b9 cold_read_huge seq xfs_block)" "$(bratio "$i" $b9 cold_read_huge seq xfs_block)"
+	line "$lb warm seq read / xfs (ns/page)" - \
+		"$(bratio "$t" $bx warm_read seq $x)" "$(bratio "$i" $bx warm_read seq $x)"
+	line "$lb shared first write / xfs (ns/page)" - \
+		"$(bratio "$t" $bx shared_write seq $x)" "$(bratio "$i" $bx shared_write seq $x)"
 	line "block (order 0) cold seq read / ext4 (ns/page)" - \
 		"$(bratio "$t" faultdemo_block cold_read seq ext4_block_r0)" \
 		"$(bratio "$i" faultdemo_block cold_read seq ext4_block_r0)"
 	line "block (order 0) cold random read / ext4 (ns/page)" - \
 		"$(bratio "$t" faultdemo_block cold_read rand ext4_block_r0)" \
 		"$(bratio "$i" faultdemo_block cold_read rand ext4_block_r0)"
-	line "block (order 0) cold seq read / xfs (ns/page)" - \
-		"$(bratio "$t" faultdemo_block cold_read seq xfs_block_r0)" \
-		"$(bratio "$i" faultdemo_block cold_read seq xfs_block_r0)"
-	line "bytes per one-byte write(), xfs (its log included)" - \
-		"$(bval "$t" xfs_block one_byte_write 2M 8)" "$(bval "$i" xfs_block one_byte_write 2M 8)"
-	line "bytes per one-byte write(), ext4 (its journal included)" - \
-		"$(bval "$t" ext4_block one_byte_write 2M 8)" "$(bval "$i" ext4_block one_byte_write 2M 8)"
+	[ "$bx" = faultdemo_block ] ||
+		line "block (order 0) cold seq read / xfs (ns/page)" - \
+			"$(bratio "$t" faultdemo_block cold_read seq xfs_block_r0)" \
+			"$(bratio "$i" faultdemo_block cold_read seq xfs_block_r0)"
+	if [ "$bx" = "$b9" ]; then
+		line "bytes per one-byte write(), xfs (its log included)" - \
+			"$(bval "$t" xfs_block one_byte_write 2M 8)" "$(bval "$i" xfs_block one_byte_write 2M 8)"
+		line "bytes per one-byte write(), ext4 (its journal included)" - \
+			"$(bval "$t" ext4_block one_byte_write 2M 8)" "$(bval "$i" ext4_block one_byte_write 2M 8)"
+	fi
 	if grep -q '^# cpu: .*TCG' "$1/bench.log"; then
 		echo "  (absolute times in a TCG guest are not real hardware times: only the ratios from one run matter)"
 	fi

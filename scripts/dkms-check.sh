@@ -20,7 +20,8 @@ command -v dkms >/dev/null || fd_die 2 "dkms missing: run scripts/setup.sh first
 
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
 [ -n "$ver" ] || fd_die 1 "no PACKAGE_VERSION in dkms.conf"
-base=$FAULTDEMO_CACHE/dkms
+# this checkout's: another one's dkms-check.sh may run at the same time
+base=$FD_BUILD/dkms
 rm -rf "$base"
 mkdir -p "$base/tree" "$base/src/faultdemo-$ver"
 cp -r "$top/Kbuild" "$top/Makefile" "$top/dkms.conf" "$top/module" \

@@ -14,7 +14,8 @@ FAULTDEMO_CACHE=${FAULTDEMO_CACHE:-/var/cache/faultdemo}
 # change in it, say) never build, or test, each other's module.
 FD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck disable=SC2034 # for the scripts that source this
-FD_BUILD=$FAULTDEMO_CACHE/build/${FD_TOP##*/}-$(printf '%s' "$FD_TOP" | sha256sum | cut -c 1-8)
+FD_BUILD=${FD_TOP##*/}
+FD_BUILD=$FAULTDEMO_CACHE/build/${FD_BUILD//[^A-Za-z0-9._-]/_}-$(printf '%s' "$FD_TOP" | sha256sum | cut -c 1-8)
 # Kernel series the project supports; the newest Debian build of each is
 # used. "6.12-rt" is Debian's PREEMPT_RT flavour of the same 6.12 version.
 FAULTDEMO_SERIES=${FAULTDEMO_SERIES:-"6.1 6.12 6.12-rt 7.3 7.3-rt"}
@@ -251,20 +252,41 @@ fd_build_module() {
 	printf '%s\n' "$out/faultdemo.ko"
 }
 
-# fd_sync_sources TOP OUT: make OUT's copy of the module's sources (Kbuild,
-# module/, include/) TOP's. A file is copied when its content differs, not
-# when it is newer (another tree's file may be newer and still not this
-# one's), and a source TOP no longer has is removed; a file left alone
-# keeps its date, so that rebuilds stay incremental.
+# fd_sources DIR: the module's sources under DIR (Kbuild, module/ and
+# include/: *.c, *.h, Kbuild), one relative path a line; not what a build
+# left next to them.
+fd_sources() {
+	(cd "$1" && find Kbuild module include -type f \( -name '*.[ch]' -o -name Kbuild \) 2>/dev/null) || true
+}
+
+# fd_sync_sources TOP OUT: make OUT's copy of the module's sources TOP's. A
+# file is copied when its content differs, not when it is newer (another
+# tree's file may be newer and still not this one's), and a source TOP no
+# longer has is removed; a file left alone keeps its date, so that
+# rebuilds stay incremental.
 fd_sync_sources() {
-	local top=$1 out=$2 f
-	while IFS= read -r f; do
-		cmp -s "$top/$f" "$out/$f" && continue
-		mkdir -p "$(dirname "$out/$f")" && cp "$top/$f" "$out/$f" || return 1
-	done < <(cd "$top" && find Kbuild module include -type f)
+	local top=$1 out=$2 f d p
+	if [ ! -f "$top/Kbuild" ] || [ ! -d "$top/module" ]; then
+		fd_log "no module sources in $top"
+		return 1
+	fi
 	while IFS= read -r f; do
 		[ -e "$top/$f" ] || rm -f "$out/$f" || return 1
-	done < <(cd "$out" && find module include -type f \( -name '*.[ch]' -o -name Kbuild \))
+	done < <(fd_sources "$out")
+	while IFS= read -r f; do
+		cmp -s "$top/$f" "$out/$f" && continue
+		d=$(dirname "$out/$f")
+		# a directory where the file goes, or a file where its
+		# directory goes: what another tree left
+		[ ! -d "$out/$f" ] || rm -rf "${out:?}/$f" || return 1
+		p=$d
+		while [ "$p" != "$out" ] && [ ! -d "$p" ]; do
+			[ ! -e "$p" ] || rm -f "$p" || return 1
+			p=$(dirname "$p")
+		done
+		mkdir -p "$d" || return 1
+		cp "$top/$f" "$out/$f" || return 1
+	done < <(fd_sources "$top")
 }
 
 # fd_make_kernel KVER DIR [MAKE-ARGS...]: make -C <KVER's build directory>

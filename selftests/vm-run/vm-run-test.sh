@@ -112,11 +112,13 @@ done
 # replaced, and a source the tree does not have is removed.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/tree/scripts" "$tmp/out/module"
-cp "$top/scripts/lib.sh" "$tmp/tree/scripts/"
-cp -r "$top/Kbuild" "$top/module" "$top/include" "$tmp/tree/"
+# the other tree has this one's name: only the path tells them apart
+tree=$tmp/${top##*/}
+mkdir -p "$tree/scripts" "$tmp/out/module"
+cp "$top/scripts/lib.sh" "$tree/scripts/"
+cp -r "$top/Kbuild" "$top/module" "$top/include" "$tree/"
 # shellcheck disable=SC2016 # expanded by the inner shell
-other=$(bash -c '. "$1/scripts/lib.sh" && echo "$FD_BUILD"' _ "$tmp/tree")
+other=$(bash -c '. "$1/scripts/lib.sh" && echo "$FD_BUILD"' _ "$tree")
 if [ "$other" != "$FD_BUILD" ]; then
 	echo "ok - lib.sh: each checkout has its own build directory"
 else
@@ -126,8 +128,8 @@ fi
 echo '/* another tree */' >"$tmp/out/module/faultdemo_vm.c"
 touch -d '+1 hour' "$tmp/out/module/faultdemo_vm.c"
 echo 'int stale;' >"$tmp/out/module/stale.c"
-if fd_sync_sources "$tmp/tree" "$tmp/out" &&
-	cmp -s "$tmp/tree/module/faultdemo_vm.c" "$tmp/out/module/faultdemo_vm.c" &&
+if fd_sync_sources "$tree" "$tmp/out" &&
+	cmp -s "$tree/module/faultdemo_vm.c" "$tmp/out/module/faultdemo_vm.c" &&
 	[ ! -e "$tmp/out/module/stale.c" ]; then
 	echo "ok - lib.sh: a build directory gets the tree's sources, not newer ones"
 else
