@@ -295,6 +295,21 @@ int fdemo_evict(int fd, void *p, __u64 off, size_t len,
 		munmap(p, len);
 		return fdemo_write_file("/proc/sys/vm/drop_caches", "1");
 	case FDEMO_EVICT_PAGEOUT:
+		/*
+		 * Best effort by design: a folio that someone else holds
+		 * at that moment (compaction isolating it, a reference in
+		 * another CPU's LRU batch) is skipped. What is still
+		 * resident gets one more try once every CPU's batches are
+		 * drained (compact_memory: lru_add_drain_all()); a folio
+		 * that cannot be paged out stays, and the caller sees it.
+		 */
+		if (madvise(p, len, MADV_PAGEOUT))
+			return -errno;
+		if (!fdemo_resident(p, len / fdemo_page_size()))
+			return 0;
+		ret = fdemo_write_file("/proc/sys/vm/compact_memory", "1");
+		if (ret)
+			return ret;
 		return madvise(p, len, MADV_PAGEOUT) ? -errno : 0;
 	default:
 		break;
